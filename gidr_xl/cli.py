@@ -1,0 +1,158 @@
+"""``gidr`` command line: thin front-end over the library (no rule or check of its own).
+
+Examples::
+
+    gidr new --format 2021 --year 2025 --org 某某局 -o build/某某局-2025.xlsx
+    gidr new --sample jianghai-2019 -o build/江海区-2019.xlsx
+    gidr validate build/江海区-2019.xlsx [--json]
+    gidr demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from enum import IntEnum
+from pathlib import Path
+
+from gidr_xl.errors import GidrError, UnusableWorkbookError, UsageError
+
+
+class Exit(IntEnum):
+    OK = 0  # no errors
+    FINDINGS = 1  # the report has errors
+    UNUSABLE = 2  # bad usage, or a file that cannot be read as our workbook
+    INTERNAL = 3  # a bug: please report it
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with Chinese error lines and our exit code for usage errors."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(Exit.UNUSABLE, f"gidr：参数有误：{message}\n")
+
+
+def _refuse_overwrite(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise UsageError(f"输出文件 {path} 已存在。为避免覆盖已填写的内容，请换一个文件名，或加 --force 覆盖。")
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    """Write a blank (or sample-filled) workbook."""
+    from gidr_xl.samples import load_sample
+    from gidr_xl.spec.loader import format_for_year, load_format
+    from gidr_xl.template.writer import write_workbook
+
+    if args.sample:
+        spec, values = load_sample(args.sample)
+        out = Path(args.output or f"build/{args.sample}.xlsx")
+        _refuse_overwrite(out, args.force)
+        write_workbook(spec, out, values=values)
+        print(f"已生成示例工作簿：{out}（{spec.name}）")
+        return Exit.OK
+    if args.format is None and args.year is None:
+        raise UsageError("请用 --format（2019 或 2021）或 --year 指定格式，例如：gidr new --format 2021 --year 2025 --org 某某局")
+    spec = load_format(args.format) if args.format else format_for_year(args.year)
+    year = args.year if args.year is not None else max(spec.first_year, spec.last_year or spec.first_year)
+    if not spec.covers_year(year):
+        right = format_for_year(year)
+        raise UsageError(f"{year} 年度报告应使用 {right.name} 格式（--format {right.id[2:]}），不能使用 {spec.name}。")
+    org = args.org or ""
+    out = Path(args.output or f"build/{org or '年报'}-{year}.xlsx")
+    _refuse_overwrite(out, args.force)
+    write_workbook(spec, out, org=org, year=year)
+    print(f"已生成 {year} 年度报告工作簿：{out}（{spec.name}）")
+    return Exit.OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate a filled workbook and print the findings."""
+    from gidr_xl.outputs import json_report, text
+    from gidr_xl.reader.workbook import read_report
+    from gidr_xl.validate.validator import validate
+
+    try:
+        result = validate(read_report(Path(args.file)))
+    except UnusableWorkbookError as exc:
+        if args.json:
+            print(json_report.unusable(args.file, str(exc)))
+            return Exit.UNUSABLE
+        raise
+    print(json_report.dumps(result) if args.json else text.render(result, None if args.all else 50))
+    return Exit.OK if result.ok else Exit.FINDINGS
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Generate both samples and a blank 2021 workbook into build/, then validate the samples."""
+    from gidr_xl.outputs import text
+    from gidr_xl.reader.workbook import read_report
+    from gidr_xl.samples import available_samples, load_sample
+    from gidr_xl.spec.loader import load_format
+    from gidr_xl.template.writer import write_workbook
+    from gidr_xl.validate.validator import validate
+
+    out_dir = Path(args.out)
+    blank = write_workbook(load_format("2021"), out_dir / "空白模板-2025.xlsx", org="某某局", year=2025)
+    print(f"已生成空白模板：{blank}")
+    worst = Exit.OK
+    for name in available_samples():
+        spec, values = load_sample(name)
+        path = write_workbook(spec, out_dir / f"{name}.xlsx", values=values)
+        result = validate(read_report(path))
+        print()
+        print(text.render(result))
+        worst = max(worst, Exit.OK if result.ok else Exit.FINDINGS)
+    return worst
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gidr", description="政府信息公开工作年度报告工具：生成带校验的 Excel 模板、校验填好的工作簿。")
+    parser.add_argument("--debug", action="store_true", help="出错时显示详细的程序调用栈")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("new", help="生成年报工作簿（空白模板或示例）")
+    p.add_argument("--format", help="格式版本：2019（国办公开办函〔2019〕60号）或 2021（国办公开办函〔2021〕30号）")
+    p.add_argument("--year", type=int, help="报告年度，如 2025")
+    p.add_argument("--org", help="机关名称")
+    p.add_argument("--sample", help="生成内置示例：jianghai-2019 或 example-2021")
+    p.add_argument("-o", "--output", help="输出文件路径（.xlsx）")
+    p.add_argument("--force", action="store_true", help="允许覆盖已存在的输出文件")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("validate", help="校验填好的工作簿")
+    p.add_argument("file", help="要校验的 .xlsx 文件")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出校验结果")
+    p.add_argument("--all", action="store_true", help="显示全部问题（默认最多显示 50 项）")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("demo", help="用内置示例演示：生成工作簿并校验")
+    p.add_argument("--out", default="build", help="输出目录（默认 build）")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UnusableWorkbookError as exc:
+        print(f"gidr：{exc}", file=sys.stderr)
+        return Exit.UNUSABLE
+    except GidrError as exc:
+        print(f"gidr：{exc}", file=sys.stderr)
+        return Exit.UNUSABLE
+    except KeyboardInterrupt:
+        return Exit.UNUSABLE
+    except Exception as exc:  # noqa: BLE001 - last resort: never show a traceback to staff
+        if args.debug:
+            traceback.print_exc()
+        print(f"gidr：程序内部错误（{type(exc).__name__}: {exc}）。请加 --debug 重试并把输出反馈给维护者。", file=sys.stderr)
+        return Exit.INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

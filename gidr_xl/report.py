@@ -1,0 +1,34 @@
+"""The one in-memory report every front-end produces and consumes: cell id → value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gidr_xl.model import CellId, FormatSpec
+from gidr_xl.validate.findings import Finding
+from gidr_xl.values import is_number
+
+
+@dataclass
+class Report:
+    """Values of every input cell of one report, plus what reading the source revealed."""
+
+    spec: FormatSpec
+    values: dict[CellId, object]
+    source: str = ""
+    read_findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def org(self) -> str:
+        value = self.values.get(CellId("INFO", ("机关名称",)))
+        return str(value).strip() if value is not None else ""
+
+    @property
+    def year(self) -> int | None:
+        value = self.values.get(CellId("INFO", ("报告年度",)))
+        return int(value) if is_number(value) and float(value).is_integer() else None  # type: ignore[arg-type]
+
+    @property
+    def structure_broken(self) -> bool:
+        """True when tables were restructured: cell values cannot be trusted to mean anything."""
+        return any(f.code.startswith("structure-") for f in self.read_findings)

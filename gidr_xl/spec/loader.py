@@ -1,0 +1,470 @@
+"""YAML format specs → :class:`~gidr_xl.model.FormatSpec` (the only module that reads spec YAML).
+
+Every structural problem raises :class:`~gidr_xl.errors.SpecError` naming the file and entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import string
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gidr_xl.errors import SpecError
+from gidr_xl.model import (
+    CellId,
+    CellType,
+    CheckPlacement,
+    FormatSpec,
+    FormSpec,
+    InputCell,
+    LabelCell,
+    RuleSpec,
+    Section,
+    Severity,
+    TableSpec,
+    TypeInfo,
+)
+from gidr_xl.rules.expand import Binding, ExpansionError, expand
+from gidr_xl.rules.parse import RuleSyntaxError, parse
+from gidr_xl.spec.addresses import make_span, parse_span, shift_span, top_left
+
+#: xl_template/ beside the package (source checkout) — the declarative data.
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "xl_template"
+FORMATS_DIR = TEMPLATE_DIR / "formats"
+#: Sheet row of the first table on a sheet (row 1: caption, row 2: unit note).
+TABLE_TOP = 4
+#: Rows between the end of one table and the start of the next on the same sheet.
+TABLE_GAP = 5
+#: Sheet row of the first field / paragraph of a form.
+FORM_TOP = 4
+FORMAT_ALIASES = {"2019": "gb2019", "2021": "gb2021"}
+
+
+class _Where:
+    """Tracks the position in the spec for error messages."""
+
+    def __init__(self, path: Path, entry: str = "") -> None:
+        self.path, self.entry = path, entry
+
+    def at(self, entry: str) -> _Where:
+        return _Where(self.path, f"{self.entry}.{entry}" if self.entry else entry)
+
+    def fail(self, reason: str) -> SpecError:
+        return SpecError(f"格式规范文件 {self.path.name} 的 {self.entry or '顶层'} 有误：{reason}")
+
+
+def _need(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], where: _Where) -> Any:
+    if key not in obj:
+        raise where.fail(f"缺少字段“{key}”")
+    value = obj[key]
+    if not isinstance(value, kind):
+        raise where.at(key).fail(f"类型应为 {kind}，实际为 {type(value).__name__}")
+    return value
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(f"找不到格式规范文件 {path}") from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"格式规范文件 {path.name} 不是有效的 YAML：{exc}") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"格式规范文件 {path.name} 的顶层应为映射（键: 值）")
+    return data
+
+
+def _merge(path: Path) -> tuple[dict[str, Any], list[tuple[Path, str, dict[str, Any]]]]:
+    """Read a format file with its includes; list entries keep the file they came from."""
+    data = _read_yaml(path)
+    merged: dict[str, Any] = {k: v for k, v in data.items() if k != "include"}
+    origins: list[tuple[Path, str, dict[str, Any]]] = []
+    for name in data.get("include", []):
+        inc = _read_yaml(path.parent / name)
+        for key, value in inc.items():
+            if isinstance(value, list):
+                merged[key] = list(value) + list(merged.get(key, []))
+            elif isinstance(value, dict):
+                merged[key] = {**value, **merged.get(key, {})}
+            else:
+                merged.setdefault(key, value)
+        for key in ("tables", "forms", "rules"):
+            for i, entry in enumerate(inc.get(key, [])):
+                origins.append((path.parent / name, f"{key}[{i}]", entry))
+    for key in ("tables", "forms", "rules"):
+        for i, entry in enumerate(data.get(key, [])):
+            origins.append((path, f"{key}[{i}]", entry))
+    return merged, origins
+
+
+def _where_of(origins: list[tuple[Path, str, dict[str, Any]]], entry: dict[str, Any], default: Path) -> _Where:
+    for path, name, obj in origins:
+        if obj is entry:
+            return _Where(path, f"{name}（{entry.get('id', '')}）")
+    return _Where(default)
+
+
+def _label_cells(raw: list[Any], shift: int, where: _Where) -> tuple[LabelCell, ...]:
+    out = []
+    for i, item in enumerate(raw):
+        w = where.at(f"[{i}]")
+        if not (isinstance(item, list) and len(item) == 2 and all(isinstance(x, str) for x in item)):
+            raise w.fail("标签应写成 [地址, 文字]")
+        try:
+            span = shift_span(item[0], shift)
+        except ValueError:
+            raise w.fail(f"地址“{item[0]}”无效") from None
+        out.append(LabelCell(span, item[1]))
+    return tuple(out)
+
+
+def _cell_type(value: Any, where: _Where) -> CellType:
+    try:
+        return CellType(value)
+    except ValueError:
+        raise where.fail(f"未知的单元格类型“{value}”（可用 {', '.join(t.value for t in CellType)}）") from None
+
+
+def _row_label(labels: tuple[LabelCell, ...], row: int, label_cols: int, fallback: str) -> str:
+    """Human label of a data row: its innermost label, with the parent for numbered sub-items."""
+    covering = []
+    for lab in labels:
+        c1, r1, c2, r2 = parse_span(lab.span)
+        if r1 <= row <= r2 and c1 <= label_cols:
+            covering.append((c1, lab.text))
+    covering.sort()
+    if not covering:
+        return fallback
+    inner = covering[-1][1]
+    if inner[:1].isdigit() and len(covering) >= 2:
+        return f"{covering[-2][1]} {inner}"
+    return inner
+
+
+def _table(
+    entry: dict[str, Any], where: _Where, origin_row: int, sections: set[str]
+) -> TableSpec:
+    tid = _need(entry, "id", str, where)
+    sheet = _need(entry, "sheet", str, where)
+    size = _need(entry, "size", dict, where)
+    try:
+        _, _, n_cols, _ = parse_span(f"{size['cols']}1")
+        n_rows = int(size["rows"])
+    except (KeyError, ValueError, TypeError):
+        raise where.at("size").fail("应写成 {cols: 列字母, rows: 行数}") from None
+    section = entry.get("section")
+    if section is not None and section not in sections:
+        raise where.at("section").fail(f"未知的部分“{section}”")
+    shift = origin_row - 1
+    labels = _label_cols_checked(_label_cells(_need(entry, "labels", list, where), shift, where.at("labels")), n_cols, n_rows, shift, where)
+    check_labels = _label_cells(entry.get("check_labels", []), shift, where.at("check_labels"))
+    label_cols = int(entry.get("label_cols", 0))
+    inputs: list[InputCell] = []
+    required = not entry.get("local", False)
+    row_keys: dict[str, None] = {}
+    col_keys: dict[str, None] = {}
+    for i, block in enumerate(_need(entry, "inputs", list, where)):
+        w = where.at(f"inputs[{i}]")
+        ctype = _cell_type(block.get("type"), w.at("type"))
+        if "rows" in block:
+            cells = [
+                (rk, ck, f"{col}{int(r) + shift}")
+                for rk, r in _need(block, "rows", dict, w).items()
+                for ck, col in _need(block, "cols", dict, w).items()
+            ]
+        else:
+            try:
+                at = shift_span(_need(block, "at", str, w), shift)
+            except ValueError:
+                raise w.at("at").fail("地址无效") from None
+            cells = [(_need(block, "row", str, w), _need(block, "col", str, w), at)]
+        for rk, ck, span in cells:
+            rk, ck = str(rk), str(ck)
+            row_keys.setdefault(rk, None)
+            col_keys.setdefault(ck, None)
+            address = top_left(span)
+            row_label = _row_label(labels, parse_span(address)[1], label_cols, rk)
+            inputs.append(
+                InputCell(
+                    id=CellId(tid, (rk, ck)),
+                    sheet=sheet,
+                    address=address,
+                    span=span,
+                    type=ctype,
+                    required=required,
+                    label=f"{row_label} / {ck}",
+                )
+            )
+    _check_overlaps(labels, inputs, where)
+    return TableSpec(
+        id=tid,
+        sheet=sheet,
+        section=section,
+        title=str(entry.get("title", "")),
+        local=bool(entry.get("local", False)),
+        origin_row=origin_row,
+        n_rows=n_rows,
+        n_cols=n_cols,
+        header_rows=int(entry.get("header_rows", 0)),
+        label_cols=label_cols,
+        labels=labels,
+        check_labels=check_labels,
+        inputs=tuple(inputs),
+        row_keys=tuple(row_keys),
+        col_keys=tuple(col_keys),
+    )
+
+
+def _label_cols_checked(
+    labels: tuple[LabelCell, ...], n_cols: int, n_rows: int, shift: int, where: _Where
+) -> tuple[LabelCell, ...]:
+    for lab in labels:
+        c1, r1, c2, r2 = parse_span(lab.span)
+        if c2 > n_cols or r1 <= shift or r2 > shift + n_rows:
+            raise where.at("labels").fail(f"标签“{lab.text}”的位置超出表格范围")
+    return labels
+
+
+def _check_overlaps(labels: tuple[LabelCell, ...], inputs: list[InputCell], where: _Where) -> None:
+    taken: dict[tuple[int, int], str] = {}
+    spans = [(lab.span, f"标签“{lab.text}”") for lab in labels]
+    spans += [(cell.span, f"单元格 {cell.id}") for cell in inputs]
+    for span, what in spans:
+        c1, r1, c2, r2 = parse_span(span)
+        for c in range(c1, c2 + 1):
+            for r in range(r1, r2 + 1):
+                if (c, r) in taken:
+                    raise where.fail(f"{what}与{taken[(c, r)]}位置重叠（{make_span(c, r, c, r)}）")
+                taken[(c, r)] = what
+
+
+def _form(entry: dict[str, Any], where: _Where, sections: set[str]) -> FormSpec:
+    fid = _need(entry, "id", str, where)
+    sheet = _need(entry, "sheet", str, where)
+    title = _need(entry, "title", str, where)
+    section = entry.get("section")
+    if section is not None and section not in sections:
+        raise where.at("section").fail(f"未知的部分“{section}”")
+    fields = []
+    row = FORM_TOP
+    for i, f in enumerate(entry.get("fields", [])):
+        w = where.at(f"fields[{i}]")
+        key = _need(f, "key", str, w)
+        fields.append(
+            InputCell(
+                id=CellId(fid, (key,)),
+                sheet=sheet,
+                address=f"B{row}",
+                span=f"B{row}",
+                type=_cell_type(f.get("type"), w.at("type")),
+                required=bool(f.get("required", False)),
+                label=str(f.get("label", key)),
+                hint=str(f.get("note", "")),
+            )
+        )
+        row += 1
+    if fields:
+        row += 2  # a blank row and the paragraphs' header row
+    paragraphs = tuple(
+        InputCell(
+            id=CellId(fid, (f"第{n}段",)),
+            sheet=sheet,
+            address=f"B{row + n - 1}",
+            span=f"B{row + n - 1}",
+            type=CellType.TEXT,
+            required=False,
+            label=f"{title} 第{n}段",
+        )
+        for n in range(1, int(entry.get("paragraphs", 0)) + 1)
+    )
+    return FormSpec(
+        id=fid,
+        sheet=sheet,
+        section=section,
+        title=title,
+        note=str(entry.get("note", "")),
+        fields=tuple(fields),
+        paragraphs=paragraphs,
+    )
+
+
+_INPUTS_DOMAIN = re.compile(r"^inputs\((.*)\)$")
+_PARAGRAPHS_DOMAIN = re.compile(r"^paragraphs\((\w+)\)$")
+
+
+def _resolver(
+    groups: dict[str, tuple[str, ...]], inputs: tuple[InputCell, ...]
+):
+    def resolve(domain: str) -> tuple[Binding, ...]:
+        m = _INPUTS_DOMAIN.match(domain)
+        if m:
+            wanted = {w.strip() for w in m.group(1).split(",") if w.strip()}
+            if wanted == {"required"}:
+                return tuple(c.id for c in inputs if c.required)
+            try:
+                types = {CellType(w) for w in wanted}
+            except ValueError:
+                raise ExpansionError(f"未知的范围“{domain}”") from None
+            return tuple(c.id for c in inputs if c.type in types)
+        if domain not in groups:
+            raise ExpansionError(f"未知的分组“{domain}”")
+        return groups[domain]
+
+    return resolve
+
+
+def _rule(entry: dict[str, Any], where: _Where) -> RuleSpec:
+    rid = _need(entry, "id", str, where)
+    try:
+        severity = Severity(entry.get("severity"))
+    except ValueError:
+        raise where.at("severity").fail("应为 error 或 warning") from None
+    expr = _need(entry, "expr", str, where)
+    try:
+        parse(expr)
+    except RuleSyntaxError as exc:
+        raise where.at("expr").fail(str(exc)) from None
+    check = None
+    if "check" in entry:
+        raw = entry["check"]
+        m = re.fullmatch(r"after\+(\d+)", str(next(iter(raw.values()), ""))) if isinstance(raw, dict) else None
+        if not m or len(raw) != 1 or next(iter(raw)) not in ("row", "col"):
+            raise where.at("check").fail("应写成 {row: after+N} 或 {col: after+N}")
+        check = CheckPlacement(next(iter(raw)), int(m.group(1)))
+    message = _need(entry, "message", str, where)
+    allowed = {"lhs", "rhs", "value", "cell", *(str(k) for k in dict(entry.get("for", {})))}
+    try:
+        used = {name for _, name, _, _ in string.Formatter().parse(message) if name is not None}
+    except ValueError as exc:
+        raise where.at("message").fail(f"占位符写法有误：{exc}") from None
+    if used - allowed:
+        raise where.at("message").fail(f"未知的占位符 {', '.join(sorted(used - allowed))}")
+    examples = entry.get("counterexample", [])
+    examples = [examples] if isinstance(examples, dict) else examples
+    return RuleSpec(
+        id=rid,
+        severity=severity,
+        title=_need(entry, "title", str, where),
+        expr=expr,
+        message=message,
+        basis=str(entry.get("basis", "")),
+        loops=tuple((str(k), str(v)) for k, v in dict(entry.get("for", {})).items()),
+        anchor=entry.get("anchor"),
+        check=check,
+        tolerance=float(entry.get("tolerance", 0)),
+        counterexamples=tuple(dict(e) for e in examples),
+        source=where.entry,
+    )
+
+
+def _canonical_hash(data: dict[str, Any]) -> str:
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def load_path(path: Path) -> FormatSpec:
+    """Load and validate one format file (with its includes)."""
+    data, origins = _merge(path)
+    top = _Where(path)
+    fid = _need(data, "id", str, top)
+    years = _need(data, "report_years", dict, top)
+    sections = tuple(
+        Section(str(s["key"]), str(s["heading"])) for s in _need(data, "sections", list, top)
+    )
+    section_keys = {s.key for s in sections}
+    cell_types = {
+        _cell_type(k, top.at("cell_types")): TypeInfo(str(v["title"]), str(v["prompt"]))
+        for k, v in _need(data, "cell_types", dict, top).items()
+    }
+    forms = tuple(
+        _form(e, _where_of(origins, e, path), section_keys) for e in _need(data, "forms", list, top)
+    )
+    order = {s.key: i for i, s in enumerate(sections)}
+    raw_tables = sorted(
+        _need(data, "tables", list, top), key=lambda e: order.get(e.get("section"), 99)
+    )
+    tables = []
+    next_row: dict[str, int] = {}
+    for entry in raw_tables:
+        where = _where_of(origins, entry, path)
+        sheet = _need(entry, "sheet", str, where)
+        table = _table(entry, where, next_row.get(sheet, TABLE_TOP), section_keys)
+        next_row[sheet] = table.last_row + TABLE_GAP
+        tables.append(table)
+    ids = [p.id for p in (*forms, *tables)]
+    dupes = {i for i in ids if ids.count(i) > 1}
+    if dupes:
+        raise top.fail(f"表格或表单编号重复：{'、'.join(sorted(dupes))}")
+    inputs = tuple(c for part in (*forms, *tables) for c in part.inputs)
+    known = {c.id for c in inputs}
+    groups: dict[str, tuple[str, ...]] = {}
+    for name, value in dict(data.get("groups", {})).items():
+        m = _PARAGRAPHS_DOMAIN.match(str(value)) if isinstance(value, str) else None
+        if m:
+            form = next((f for f in forms if f.id == m.group(1)), None)
+            if form is None:
+                raise top.at(f"groups.{name}").fail(f"未知的表单“{m.group(1)}”")
+            groups[name] = tuple(p.id.keys[0] for p in form.paragraphs)
+        elif isinstance(value, list):
+            groups[name] = tuple(str(v) for v in value)
+        else:
+            raise top.at(f"groups.{name}").fail("应为列表或 paragraphs(表单)")
+    rules = tuple(_rule(e, _where_of(origins, e, path)) for e in _need(data, "rules", list, top))
+    rule_ids = [r.id for r in rules]
+    if len(set(rule_ids)) != len(rule_ids):
+        raise top.fail("规则编号重复")
+    resolve = _resolver(groups, inputs)
+    for rule in rules:
+        try:
+            expand(rule, resolve, known.__contains__)
+        except ExpansionError as exc:
+            raise _Where(path, rule.source).fail(f"规则 {rule.id}：{exc}") from None
+    return FormatSpec(
+        id=fid,
+        name=_need(data, "name", str, top),
+        title=_need(data, "title", str, top),
+        first_year=int(years["first"]),
+        last_year=int(years["last"]) if years.get("last") is not None else None,
+        sections=sections,
+        cell_types=cell_types,
+        tables=tuple(tables),
+        forms=forms,
+        groups=groups,
+        rules=rules,
+        sha256=_canonical_hash(data),
+    )
+
+
+def available_formats() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in FORMATS_DIR.glob("gb*.yaml")))
+
+
+@lru_cache(maxsize=8)
+def load_format(name: str) -> FormatSpec:
+    """Load a built-in format by id (``gb2021``) or year alias (``2021``)."""
+    fid = FORMAT_ALIASES.get(str(name), str(name))
+    if fid not in available_formats():
+        raise SpecError(
+            f"未知的格式版本“{name}”。可用：2019（国办公开办函〔2019〕60号）、2021（国办公开办函〔2021〕30号）"
+        )
+    return load_path(FORMATS_DIR / f"{fid}.yaml")
+
+
+def format_for_year(year: int) -> FormatSpec:
+    """The statutory format that applies to reports on ``year``."""
+    for fid in available_formats():
+        spec = load_format(fid)
+        if spec.covers_year(year):
+            return spec
+    raise SpecError(f"{year} 年没有适用的年报格式（支持 2019 年及以后）")
+
+
+def resolver_for(spec: FormatSpec):
+    """Domain resolver for expanding this spec's rules."""
+    return _resolver(spec.groups, spec.inputs)

@@ -1,0 +1,104 @@
+"""Report → findings: every rule instance of the format, evaluated in Python."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gidr_xl.model import CellId, FormatSpec, Severity
+from gidr_xl.report import Report
+from gidr_xl.rules import ast
+from gidr_xl.rules.catalog import instances
+from gidr_xl.rules.expand import RuleInstance
+from gidr_xl.rules.python import Outcome, Values, compile_instance
+from gidr_xl.validate.findings import Finding, FindingCell
+from gidr_xl.values import display
+
+_COMPILED: dict[str, tuple[tuple[RuleInstance, Callable[[Values], Outcome]], ...]] = {}
+
+
+def compiled(spec: FormatSpec) -> tuple[tuple[RuleInstance, Callable[[Values], Outcome]], ...]:
+    """Instances with their Python checks, compiled once per format."""
+    if spec.sha256 not in _COMPILED:
+        _COMPILED[spec.sha256] = tuple((i, compile_instance(i)) for i in instances(spec))
+    return _COMPILED[spec.sha256]
+
+
+@dataclass(frozen=True)
+class Result:
+    """All findings of one report plus per-instance outcomes (for agreement tests)."""
+
+    report: Report
+    findings: tuple[Finding, ...]
+    outcomes: dict[str, bool | None]
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity is Severity.WARNING for f in self.findings)
+
+    @property
+    def skipped(self) -> int:
+        return sum(v is None for v in self.outcomes.values())
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+
+def _describe(spec: FormatSpec, cell_id: CellId) -> str:
+    cell = spec.cell(cell_id)
+    return f"{cell.ref}（{cell.label}）"
+
+
+def _sides(inst: RuleInstance, values: Values, spec: FormatSpec) -> tuple[FindingCell, ...]:
+    expr = inst.expr
+    if isinstance(expr, ast.Compare) and inst.guarded:
+        left, right = ast.cells_of(expr.left), ast.cells_of(expr.right)
+    else:
+        left, right = inst.cells, ()
+    out = [FindingCell(spec.cell(c).ref, str(c), values.get(c), "left" if right else "cell") for c in left]
+    out += [FindingCell(spec.cell(c).ref, str(c), values.get(c), "right") for c in right]
+    return tuple(out)
+
+
+def _finding(inst: RuleInstance, outcome: Outcome, values: Values, spec: FormatSpec) -> Finding:
+    rule = inst.rule
+    fields = {k: str(v) for k, v in inst.bindings if isinstance(v, str)}
+    anchor_value = values.get(inst.anchor) if inst.anchor else None
+    fields.update(
+        lhs=display(outcome.lhs),
+        rhs=display(outcome.rhs),
+        value=display(anchor_value),
+        cell=_describe(spec, inst.anchor) if inst.anchor else "",
+    )
+    relation = isinstance(inst.expr, ast.Compare) and inst.guarded
+    return Finding(
+        code=rule.id,
+        severity=rule.severity,
+        title=rule.title,
+        message=rule.message.format(**fields),
+        instance=inst.id,
+        cells=_sides(inst, values, spec),
+        expected=outcome.rhs if relation else None,
+        actual=outcome.lhs if relation else anchor_value,
+        basis=rule.basis,
+    )
+
+
+def validate(report: Report) -> Result:
+    """Evaluate every rule; a restructured workbook yields only its structure findings."""
+    spec, values = report.spec, report.values
+    if report.structure_broken:
+        return Result(report, tuple(report.read_findings), {})
+    outcomes: dict[str, bool | None] = {}
+    found = list(report.read_findings)
+    for inst, check in compiled(spec):
+        outcome = check(values)
+        outcomes[inst.id] = outcome.passed
+        if outcome.passed is False:
+            found.append(_finding(inst, outcome, values, spec))
+    return Result(report, tuple(found), outcomes)
