@@ -111,6 +111,7 @@ class TableSpec:
     inputs: tuple[InputCell, ...]
     row_keys: tuple[str, ...]  # input row keys in order of first appearance
     col_keys: tuple[str, ...]
+    row_labels: dict[str, str] = field(default_factory=dict, compare=False)  # row key → its label
 
     @property
     def last_row(self) -> int:
@@ -222,6 +223,13 @@ class FormatSpec:
             here = order.get(part.section, -1) if part.section else rank.get(part.sheet, -1)
             rank[part.sheet] = min(rank.get(part.sheet, here), here)
         return tuple(sorted(rank, key=rank.__getitem__))
+
+    def key_label(self, key: str) -> str:
+        """Human label of a row key (``一`` → ``一、本年新收政府信息公开申请数量``); else the key."""
+        for table in self.tables:
+            if key in table.row_labels:
+                return table.row_labels[key]
+        return key
 
     def covers_year(self, year: int) -> bool:
         return year >= self.first_year and (self.last_year is None or year <= self.last_year)

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Mapping
+from pathlib import Path
 
 os.environ.setdefault("TQDM_DISABLE", "1")  # formulas draws progress bars otherwise
 
 import formulas  # noqa: E402
 import numpy as np  # noqa: E402
+from openpyxl import Workbook  # noqa: E402
 
 from gidr_xl.values import ExcelError  # noqa: E402
 
-BOOK = "input.xlsx"
 
-
-def _plain(value: object) -> object:
+def plain_value(value: object) -> object:
     """formulas' result → a validator value (None, str, int/float, bool, ExcelError)."""
     if isinstance(value, np.ndarray):
         value = value.ravel()[0] if value.size else None
@@ -27,13 +28,30 @@ def _plain(value: object) -> object:
         return int(value)
     if isinstance(value, np.floating):
         return float(value)
-    if value is None or str(value) == "empty" or value is getattr(formulas, "EMPTY", object()):
+    if value is None or str(value) == "empty":
         return None
     return value
 
 
-def _key(sheet: str, address: str) -> str:
-    return f"'[{BOOK}]{sheet.upper()}'!{address.upper()}"
+def _with_model(
+    targets: Mapping[tuple[str, str], str], grid: Mapping[tuple[str, str], object]
+) -> dict[tuple[str, str], object]:
+    """Rebuild a minimal workbook (input values + typed formulas) and let formulas compute it."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for (sheet, address), value in {**grid, **targets}.items():
+        ws = wb[sheet] if sheet in wb.sheetnames else wb.create_sheet(sheet)
+        ws[address] = value
+    with tempfile.TemporaryDirectory(prefix="gidr-fx-") as tmp:
+        path = Path(tmp) / "inputs.xlsx"
+        wb.save(path)
+        solution = formulas.ExcelModel().loads(str(path)).finish().calculate()
+    by_key = {k.upper(): v for k, v in solution.items()}
+    out = {}
+    for sheet, address in targets:
+        found = by_key.get(f"'[INPUTS.XLSX]{sheet}'!{address}".upper())
+        out[(sheet, address)] = plain_value(found.value) if found is not None else ExcelError("#REF!")
+    return out
 
 
 def evaluate(
@@ -41,25 +59,18 @@ def evaluate(
 ) -> dict[tuple[str, str], object]:
     """Values of formula cells ``(sheet, address) → "=..."``, given every other cell's value.
 
-    Reference-free formulas are compiled one by one; otherwise a small model is built from the
-    input cells only, so the workbook's own check formulas play no part.
+    Reference-free formulas are compiled one by one; formulas with references are computed in
+    a small workbook rebuilt from the input cells, so the submitted workbook's own check
+    formulas and cached results play no part.
     """
     results: dict[tuple[str, str], object] = {}
-    needs_model = {}
+    with_refs = {}
     for where, text in targets.items():
         func = formulas.Parser().ast(text)[1].compile()
         if list(func.inputs):
-            needs_model[where] = text
+            with_refs[where] = text
         else:
-            results[where] = _plain(func())
-    if needs_model:
-        cells = {_key(s, a): v for (s, a), v in grid.items() if v is not None}
-        cells.update({_key(s, a): t for (s, a), t in targets.items()})
-        model = formulas.ExcelModel().from_dict(cells)
-        model.finish()
-        solution = model.calculate()
-        by_key = {k.upper(): v for k, v in solution.items()}
-        for (sheet, address) in needs_model:
-            found = by_key.get(_key(sheet, address).upper())
-            results[(sheet, address)] = _plain(found.value) if found is not None else ExcelError("#REF!")
+            results[where] = plain_value(func())
+    if with_refs:
+        results.update(_with_model(targets, grid))
     return results

@@ -168,6 +168,7 @@ def _table(
     inputs: list[InputCell] = []
     required = not entry.get("local", False)
     row_keys: dict[str, None] = {}
+    row_labels: dict[str, str] = {}
     col_keys: dict[str, None] = {}
     for i, block in enumerate(_need(entry, "inputs", list, where)):
         w = where.at(f"inputs[{i}]")
@@ -190,6 +191,7 @@ def _table(
             col_keys.setdefault(ck, None)
             address = top_left(span)
             row_label = _row_label(labels, parse_span(address)[1], label_cols, rk)
+            row_labels.setdefault(rk, row_label)
             inputs.append(
                 InputCell(
                     id=CellId(tid, (rk, ck)),
@@ -218,6 +220,7 @@ def _table(
         inputs=tuple(inputs),
         row_keys=tuple(row_keys),
         col_keys=tuple(col_keys),
+        row_labels=row_labels,
     )
 
 

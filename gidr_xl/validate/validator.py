@@ -67,7 +67,7 @@ def _sides(inst: RuleInstance, values: Values, spec: FormatSpec) -> tuple[Findin
 
 def _finding(inst: RuleInstance, outcome: Outcome, values: Values, spec: FormatSpec) -> Finding:
     rule = inst.rule
-    fields = {k: str(v) for k, v in inst.bindings if isinstance(v, str)}
+    fields = {k: spec.key_label(v) for k, v in inst.bindings if isinstance(v, str)}
     anchor_value = values.get(inst.anchor) if inst.anchor else None
     fields.update(
         lhs=display(outcome.lhs),
