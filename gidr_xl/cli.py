@@ -37,7 +37,9 @@ class _Parser(argparse.ArgumentParser):
 
 def _refuse_overwrite(path: Path, force: bool) -> None:
     if path.exists() and not force:
-        raise UsageError(f"输出文件 {path} 已存在。为避免覆盖已填写的内容，请换一个文件名，或加 --force 覆盖。")
+        raise UsageError(
+            f"输出文件 {path} 已存在。为避免覆盖已填写的内容，请换一个文件名，或加 --force 覆盖。"
+        )
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -54,12 +56,16 @@ def cmd_new(args: argparse.Namespace) -> int:
         print(f"已生成示例工作簿：{out}（{spec.name}）")
         return Exit.OK
     if args.format is None and args.year is None:
-        raise UsageError("请用 --format（2019 或 2021）或 --year 指定格式，例如：gidr new --format 2021 --year 2025 --org 某某局")
+        raise UsageError(
+            "请用 --format（2019 或 2021）或 --year 指定格式，例如：gidr new --format 2021 --year 2025 --org 某某局"
+        )
     spec = load_format(args.format) if args.format else format_for_year(args.year)
     year = args.year if args.year is not None else max(spec.first_year, spec.last_year or spec.first_year)
     if not spec.covers_year(year):
         right = format_for_year(year)
-        raise UsageError(f"{year} 年度报告应使用 {right.name} 格式（--format {right.id[2:]}），不能使用 {spec.name}。")
+        raise UsageError(
+            f"{year} 年度报告应使用 {right.name} 格式（--format {right.id[2:]}），不能使用 {spec.name}。"
+        )
     org = args.org or ""
     out = Path(args.output or f"build/{org or '年报'}-{year}.xlsx")
     _refuse_overwrite(out, args.force)
@@ -109,12 +115,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="gidr", description="政府信息公开工作年度报告工具：生成带校验的 Excel 模板、校验填好的工作簿。")
+    parser = _Parser(
+        prog="gidr", description="政府信息公开工作年度报告工具：生成带校验的 Excel 模板、校验填好的工作簿。"
+    )
     parser.add_argument("--debug", action="store_true", help="出错时显示详细的程序调用栈")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("new", help="生成年报工作簿（空白模板或示例）")
-    p.add_argument("--format", help="格式版本：2019（国办公开办函〔2019〕60号）或 2021（国办公开办函〔2021〕30号）")
+    p.add_argument(
+        "--format", help="格式版本：2019（国办公开办函〔2019〕60号）或 2021（国办公开办函〔2021〕30号）"
+    )
     p.add_argument("--year", type=int, help="报告年度，如 2025")
     p.add_argument("--org", help="机关名称")
     p.add_argument("--sample", help="生成内置示例：jianghai-2019 或 example-2021")
@@ -147,10 +157,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return Exit.UNUSABLE
     except KeyboardInterrupt:
         return Exit.UNUSABLE
-    except Exception as exc:  # noqa: BLE001 - last resort: never show a traceback to staff
+    except Exception as exc:
         if args.debug:
             traceback.print_exc()
-        print(f"gidr：程序内部错误（{type(exc).__name__}: {exc}）。请加 --debug 重试并把输出反馈给维护者。", file=sys.stderr)
+        print(
+            f"gidr：程序内部错误（{type(exc).__name__}: {exc}）。请加 --debug 重试并把输出反馈给维护者。",
+            file=sys.stderr,
+        )
         return Exit.INTERNAL
 
 

@@ -150,7 +150,7 @@ class RuleSpec:
     check: CheckPlacement | None
     tolerance: float
     counterexamples: tuple[dict[str, object], ...]
-    source: str  # "file.yaml: rules[3]" for error messages
+    source: str  # "common.yaml 的 rules[3]（T3-1）", for error messages
 
     @property
     def per_cell(self) -> bool:

@@ -25,7 +25,9 @@ def _grid_values(spec: FormatSpec, table_id: str, rows: dict[str, Any], path: Pa
         if isinstance(row, list):
             cols = [c.id.keys[1] for c in table.inputs if c.id.keys[0] == str(row_key)]
             if len(cols) != len(row):
-                raise SpecError(f"示例文件 {path.name}：{table_id} 行“{row_key}”应有 {len(cols)} 个数，实际 {len(row)} 个")
+                raise SpecError(
+                    f"示例文件 {path.name}：{table_id} 行“{row_key}”应有 {len(cols)} 个数，实际 {len(row)} 个"
+                )
             out.update({CellId(table_id, (str(row_key), c)): v for c, v in zip(cols, row, strict=True)})
         else:
             out.update({CellId(table_id, (str(row_key), str(c))): v for c, v in row.items()})
@@ -48,7 +50,9 @@ def load_sample(name: str) -> tuple[FormatSpec, dict[CellId, object]]:
         paragraphs = spec.form(form_id).paragraphs
         lines = [line for line in str(text).splitlines() if line.strip()]
         if len(lines) > len(paragraphs):
-            raise SpecError(f"示例文件 {path.name}：{form_id} 有 {len(lines)} 段，模板只有 {len(paragraphs)} 行")
+            raise SpecError(
+                f"示例文件 {path.name}：{form_id} 有 {len(lines)} 段，模板只有 {len(paragraphs)} 行"
+            )
         values.update({p.id: line for p, line in zip(paragraphs, lines, strict=False)})
     unknown = [str(k) for k in values if not spec.has_cell(k)]
     if unknown:

@@ -9,10 +9,10 @@ import pytest
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 
-from gidr_xl.model import FormatSpec  # noqa: E402
-from gidr_xl.samples import load_sample  # noqa: E402
-from gidr_xl.spec.loader import load_format  # noqa: E402
-from gidr_xl.template.writer import write_workbook  # noqa: E402
+from gidr_xl.model import FormatSpec
+from gidr_xl.samples import load_sample
+from gidr_xl.spec.loader import load_format
+from gidr_xl.template.writer import write_workbook
 
 FORMATS = ("gb2019", "gb2021")
 SAMPLES = {"gb2019": "jianghai-2019", "gb2021": "example-2021"}

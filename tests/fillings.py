@@ -24,7 +24,9 @@ def valid_filling(spec: FormatSpec, rng: random.Random, scale: int = 6) -> dict[
             values[cell.id] = _random_of_type(cell.type, rng, scale)
         for i, cell in enumerate(form.paragraphs[: rng.randint(1, 4)]):
             values[cell.id] = f"{form.title}示例段落{i + 1}：本年度共办理{rng.randint(0, 99)}件。"
-    values[CellId("INFO", ("报告年度",))] = rng.randint(spec.first_year, spec.last_year or spec.first_year + 4)
+    values[CellId("INFO", ("报告年度",))] = rng.randint(
+        spec.first_year, spec.last_year or spec.first_year + 4
+    )
     if spec.has_cell(CellId("N6", ("收费通知总金额",))):
         notified = round(rng.uniform(0, 900), 2)
         values[CellId("N6", ("收费通知总金额",))] = notified

@@ -28,7 +28,9 @@ class FormulasWorkbook:
     def key(self, sheet: str, address: str) -> str:
         return self.nodes[f"'[{self.book}]{sheet}'!{address}".upper()]
 
-    def evaluate(self, values: Mapping[CellId, object], checks: Iterable[CheckCell]) -> dict[CheckCell, object]:
+    def evaluate(
+        self, values: Mapping[CellId, object], checks: Iterable[CheckCell]
+    ) -> dict[CheckCell, object]:
         """Values of the given check cells after setting every input cell."""
         wanted = list(checks)
         outputs = tuple(self.key(c.sheet, c.address) for c in wanted)
@@ -37,7 +39,8 @@ class FormulasWorkbook:
                 inputs=list(self.input_keys.values()), outputs=list(outputs)
             )
         inputs = {
-            key: [[sh.EMPTY]] if values.get(cid) is None else values[cid] for cid, key in self.input_keys.items()
+            key: [[sh.EMPTY]] if values.get(cid) is None else values[cid]
+            for cid, key in self.input_keys.items()
         }
         solution = self._shrunk[outputs].dispatch(inputs=inputs, outputs=list(outputs))
         return {c: plain_value(solution[k].value) for c, k in zip(wanted, outputs, strict=True)}

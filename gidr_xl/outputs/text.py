@@ -22,9 +22,8 @@ def _cells(finding: Finding) -> list[str]:
 def render_finding(finding: Finding) -> list[str]:
     head = f"[{finding.severity.label}] {finding.instance or finding.code}  {finding.message}"
     lines = [head]
-    if finding.expected is not None or finding.actual is not None:
-        if finding.expected is not None:
-            lines.append(f"    应为 {display(finding.expected)}，实际为 {display(finding.actual)}")
+    if (finding.expected is not None or finding.actual is not None) and finding.expected is not None:
+        lines.append(f"    应为 {display(finding.expected)}，实际为 {display(finding.actual)}")
     lines.extend(_cells(finding))
     return lines
 
@@ -44,7 +43,9 @@ def render(result: Result, max_findings: int | None = None) -> str:
         lines.append(f"……另有 {len(result.findings) - len(shown)} 项未显示（使用 --all 显示全部）")
     if result.findings:
         lines.append("")
-    lines.append(f"共 {result.errors} 项错误，{result.warnings} 项警告；{result.skipped} 项勾稽关系因有空白或非数字单元格未校验。")
+    lines.append(
+        f"共 {result.errors} 项错误，{result.warnings} 项警告；{result.skipped} 项勾稽关系因有空白或非数字单元格未校验。"
+    )
     if result.ok:
         lines.append("结论：通过校验。" if not result.warnings else "结论：通过校验（请核实警告）。")
     else:

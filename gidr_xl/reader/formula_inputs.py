@@ -9,11 +9,11 @@ from pathlib import Path
 
 os.environ.setdefault("TQDM_DISABLE", "1")  # formulas draws progress bars otherwise
 
-import formulas  # noqa: E402
-import numpy as np  # noqa: E402
-from openpyxl import Workbook  # noqa: E402
+import formulas
+import numpy as np
+from openpyxl import Workbook
 
-from gidr_xl.values import ExcelError  # noqa: E402
+from gidr_xl.values import ExcelError
 
 
 def plain_value(value: object) -> object:

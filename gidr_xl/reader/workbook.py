@@ -10,13 +10,13 @@ import datetime as dt
 from pathlib import Path
 
 from openpyxl.utils.datetime import to_excel
-from openpyxl.workbook.workbook import Workbook
 
 from gidr_xl.errors import SpecError, UnusableWorkbookError
 from gidr_xl.model import CellId, FormatSpec, Severity
-from gidr_xl.reader.opening import open_workbook
+from gidr_xl.reader.cells import XlsxCells
+from gidr_xl.reader.opening import check_container
 from gidr_xl.report import Report
-from gidr_xl.spec.addresses import cell_at, parse_span, split_address, top_left
+from gidr_xl.spec.addresses import parse_span, top_left
 from gidr_xl.spec.loader import load_format
 from gidr_xl.template.layout import META_SHEET
 from gidr_xl.validate import findings as F
@@ -25,41 +25,30 @@ from gidr_xl.validate.findings import Finding, FindingCell
 Grid = dict[tuple[str, str], object]
 
 
-def _meta(wb: Workbook, name: str) -> dict[str, str]:
-    if META_SHEET not in wb.sheetnames:
+def _meta(cells: Grid, name: str) -> dict[str, str]:
+    meta = {}
+    for row in range(1, 51):
+        key = cells.get((META_SHEET, f"A{row}"))
+        if key is not None:
+            value = cells.get((META_SHEET, f"B{row}"))
+            meta[str(key)] = "" if value is None else str(value)
+    if not meta:
         raise UnusableWorkbookError(
             f"文件 {name} 不是 gidr-xl 生成的年报工作簿（缺少元数据工作表）。请用 gidr new 生成模板，填写后再校验。"
         )
-    meta = {}
-    for row in wb[META_SHEET].iter_rows(min_row=1, max_row=50, max_col=2, values_only=True):
-        if row and row[0] is not None:
-            meta[str(row[0])] = "" if row[1] is None else str(row[1])
     return meta
 
 
-def _grid(wb: Workbook, spec: FormatSpec) -> tuple[Grid, set[str]]:
-    """Values of every cell the spec knows about (labels and inputs), read sheet by sheet."""
+def _extent(spec: FormatSpec) -> dict[str, tuple[int, int]]:
+    """Per sheet, the bottom-right corner of every cell the spec knows (labels and inputs)."""
     wanted: dict[str, tuple[int, int]] = {}
-    for cell in spec.inputs:
-        col, row = split_address(cell.address)
-        c, r = wanted.get(cell.sheet, (0, 0))
-        wanted[cell.sheet] = (max(c, col), max(r, row))
-    for table in spec.tables:
-        for lab in table.labels:
-            _, _, col, row = parse_span(lab.span)
-            c, r = wanted.get(table.sheet, (0, 0))
-            wanted[table.sheet] = (max(c, col), max(r, row))
-    grid: Grid = {}
-    missing = set()
-    for sheet, (max_col, max_row) in wanted.items():
-        if sheet not in wb.sheetnames:
-            missing.add(sheet)
-            continue
-        for r, row in enumerate(wb[sheet].iter_rows(min_row=1, max_row=max_row, max_col=max_col, values_only=True), 1):
-            for c, value in enumerate(row, 1):
-                if value is not None:
-                    grid[(sheet, cell_at(c, r))] = value
-    return grid, missing
+    spans = [(c.sheet, c.address) for c in spec.inputs]
+    spans += [(t.sheet, lab.span) for t in spec.tables for lab in t.labels]
+    for sheet, span in spans:
+        _, _, col, row = parse_span(span)
+        c, r = wanted.get(sheet, (0, 0))
+        wanted[sheet] = (max(c, col), max(r, row))
+    return wanted
 
 
 def _normal(text: object) -> str:
@@ -111,11 +100,16 @@ def _values(spec: FormatSpec, grid: Grid) -> tuple[dict[CellId, object], list[Fi
         plain = {k: v for k, v in grid.items() if k not in formulas_typed}
         try:
             computed = evaluate(formulas_typed, plain)
-        except Exception as exc:  # noqa: BLE001 - a formula formulas cannot parse
+        except Exception as exc:
             computed = {}
             notes.append(
-                Finding(F.FORMULA_INPUT, Severity.ERROR, "公式无法计算", f"填报单元格中的公式无法计算（{type(exc).__name__}），请改为直接填写数字。",
-                        cells=tuple(FindingCell(f"{s}!{a}", "", t) for (s, a), t in formulas_typed.items()))
+                Finding(
+                    F.FORMULA_INPUT,
+                    Severity.ERROR,
+                    "公式无法计算",
+                    f"填报单元格中的公式无法计算（{type(exc).__name__}），请改为直接填写数字。",
+                    cells=tuple(FindingCell(f"{s}!{a}", "", t) for (s, a), t in formulas_typed.items()),
+                )
             )
         for cell in spec.inputs:
             key = (cell.sheet, cell.address)
@@ -126,25 +120,40 @@ def _values(spec: FormatSpec, grid: Grid) -> tuple[dict[CellId, object], list[Fi
 
 def read_report(path: Path) -> Report:
     """Read a returned workbook; raises UnusableWorkbookError for files that are not ours."""
-    wb = open_workbook(path)
+    check_container(path)
     try:
-        meta = _meta(wb, str(path))
-        fid = meta.get("format", "")
-        try:
-            spec = load_format(fid)
-        except SpecError:
-            raise UnusableWorkbookError(
-                f"文件 {path} 的格式版本“{fid}”无法识别（支持 gb2019、gb2021）。请用本工具的 gidr new 重新生成模板。"
-            ) from None
-        grid, missing = _grid(wb, spec)
-    finally:
-        wb.close()
+        with XlsxCells(path) as book:
+            meta = _meta(book.read({META_SHEET: (2, 50)}), str(path))
+            spec = _spec_of(meta, path)
+            grid = book.read(_extent(spec))
+            sheets = book.sheet_names
+    except UnusableWorkbookError:
+        raise
+    except Exception as exc:
+        raise UnusableWorkbookError(
+            f"无法读取文件 {path}：工作簿内部结构有误（{type(exc).__name__}）。请用 Excel 或 WPS 打开后重新保存。"
+        ) from None
+    missing = {s for s in spec.sheets if s not in sheets}
     read_findings = _structure(spec, grid, missing)
     if meta.get("spec_sha256") and meta["spec_sha256"] != spec.sha256:
         read_findings.append(
-            Finding(F.TEMPLATE_OUTDATED, Severity.WARNING, "模板版本与当前规范不同",
-                    f"该工作簿由 {meta.get('generator', '旧版 gidr-xl')} 生成，其格式规范与当前版本不同；"
-                    "校验按当前规范进行，如有结构错误请用 gidr new 重新生成模板。")
+            Finding(
+                F.TEMPLATE_OUTDATED,
+                Severity.WARNING,
+                "模板版本与当前规范不同",
+                f"该工作簿由 {meta.get('generator', '旧版 gidr-xl')} 生成，其格式规范与当前版本不同；"
+                "校验按当前规范进行，如有结构错误请用 gidr new 重新生成模板。",
+            )
         )
     values, notes = _values(spec, grid)
     return Report(spec=spec, values=values, source=str(path), read_findings=read_findings + notes)
+
+
+def _spec_of(meta: dict[str, str], path: Path) -> FormatSpec:
+    fid = meta.get("format", "")
+    try:
+        return load_format(fid)
+    except SpecError:
+        raise UnusableWorkbookError(
+            f"文件 {path} 的格式版本“{fid}”无法识别（支持 gb2019、gb2021）。请用本工具的 gidr new 重新生成模板。"
+        ) from None

@@ -23,7 +23,7 @@ _COMPARE = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 
 def number_literal(value: float | int) -> str:
     """Numbers as Excel writes them (``1E+9``, never ``1e9``: the formulas package needs it)."""
-    if isinstance(value, int) or float(value).is_integer() and abs(value) < 1e15:
+    if isinstance(value, int) or (float(value).is_integer() and abs(value) < 1e15):
         return str(int(value))
     return format(value, ".15g").replace("e", "E")
 

@@ -70,9 +70,7 @@ def _substitute(
             return ast.Cell(value)
         case ast.Gen(func, body, var, domain):
             members = resolve(domain)
-            items = tuple(
-                _substitute(body, {**env, var: m}, resolve, exists) for m in members
-            )
+            items = tuple(_substitute(body, {**env, var: m}, resolve, exists) for m in members)
             return ast.Aggregate(func, items)
         case ast.BinOp(op, left, right):
             return ast.BinOp(

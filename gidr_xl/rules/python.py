@@ -58,7 +58,11 @@ def compile_node(node: ast.Node, tolerance: float = 0.0) -> Getter:
             of = compile_node(operand, tolerance)
             return lambda values: -of(values)  # type: ignore[operator]
         case ast.Compare(op, left, right):
-            cmp, lf, rf = _compare(op, tolerance), compile_node(left, tolerance), compile_node(right, tolerance)
+            cmp, lf, rf = (
+                _compare(op, tolerance),
+                compile_node(left, tolerance),
+                compile_node(right, tolerance),
+            )
             return lambda values: cmp(lf(values), rf(values))
         case ast.And(items):
             fs = [compile_node(i, tolerance) for i in items]

@@ -103,7 +103,9 @@ def _merge(path: Path) -> tuple[dict[str, Any], list[tuple[Path, str, dict[str, 
     return merged, origins
 
 
-def _where_of(origins: list[tuple[Path, str, dict[str, Any]]], entry: dict[str, Any], default: Path) -> _Where:
+def _where_of(
+    origins: list[tuple[Path, str, dict[str, Any]]], entry: dict[str, Any], default: Path
+) -> _Where:
     for path, name, obj in origins:
         if obj is entry:
             return _Where(path, f"{name}（{entry.get('id', '')}）")
@@ -128,14 +130,16 @@ def _cell_type(value: Any, where: _Where) -> CellType:
     try:
         return CellType(value)
     except ValueError:
-        raise where.fail(f"未知的单元格类型“{value}”（可用 {', '.join(t.value for t in CellType)}）") from None
+        raise where.fail(
+            f"未知的单元格类型“{value}”（可用 {', '.join(t.value for t in CellType)}）"
+        ) from None
 
 
 def _row_label(labels: tuple[LabelCell, ...], row: int, label_cols: int, fallback: str) -> str:
     """Human label of a data row: its innermost label, with the parent for numbered sub-items."""
     covering = []
     for lab in labels:
-        c1, r1, c2, r2 = parse_span(lab.span)
+        c1, r1, _c2, r2 = parse_span(lab.span)
         if r1 <= row <= r2 and c1 <= label_cols:
             covering.append((c1, lab.text))
     covering.sort()
@@ -147,9 +151,7 @@ def _row_label(labels: tuple[LabelCell, ...], row: int, label_cols: int, fallbac
     return inner
 
 
-def _table(
-    entry: dict[str, Any], where: _Where, origin_row: int, sections: set[str]
-) -> TableSpec:
+def _table(entry: dict[str, Any], where: _Where, origin_row: int, sections: set[str]) -> TableSpec:
     tid = _need(entry, "id", str, where)
     sheet = _need(entry, "sheet", str, where)
     size = _need(entry, "size", dict, where)
@@ -162,7 +164,13 @@ def _table(
     if section is not None and section not in sections:
         raise where.at("section").fail(f"未知的部分“{section}”")
     shift = origin_row - 1
-    labels = _label_cols_checked(_label_cells(_need(entry, "labels", list, where), shift, where.at("labels")), n_cols, n_rows, shift, where)
+    labels = _label_cols_checked(
+        _label_cells(_need(entry, "labels", list, where), shift, where.at("labels")),
+        n_cols,
+        n_rows,
+        shift,
+        where,
+    )
     check_labels = _label_cells(entry.get("check_labels", []), shift, where.at("check_labels"))
     label_cols = int(entry.get("label_cols", 0))
     inputs: list[InputCell] = []
@@ -228,7 +236,7 @@ def _label_cols_checked(
     labels: tuple[LabelCell, ...], n_cols: int, n_rows: int, shift: int, where: _Where
 ) -> tuple[LabelCell, ...]:
     for lab in labels:
-        c1, r1, c2, r2 = parse_span(lab.span)
+        _c1, r1, c2, r2 = parse_span(lab.span)
         if c2 > n_cols or r1 <= shift or r2 > shift + n_rows:
             raise where.at("labels").fail(f"标签“{lab.text}”的位置超出表格范围")
     return labels
@@ -301,9 +309,7 @@ _INPUTS_DOMAIN = re.compile(r"^inputs\((.*)\)$")
 _PARAGRAPHS_DOMAIN = re.compile(r"^paragraphs\((\w+)\)$")
 
 
-def _resolver(
-    groups: dict[str, tuple[str, ...]], inputs: tuple[InputCell, ...]
-):
+def _resolver(groups: dict[str, tuple[str, ...]], inputs: tuple[InputCell, ...]):
     def resolve(domain: str) -> tuple[Binding, ...]:
         m = _INPUTS_DOMAIN.match(domain)
         if m:
@@ -336,7 +342,11 @@ def _rule(entry: dict[str, Any], where: _Where) -> RuleSpec:
     check = None
     if "check" in entry:
         raw = entry["check"]
-        m = re.fullmatch(r"after\+(\d+)", str(next(iter(raw.values()), ""))) if isinstance(raw, dict) else None
+        m = (
+            re.fullmatch(r"after\+(\d+)", str(next(iter(raw.values()), "")))
+            if isinstance(raw, dict)
+            else None
+        )
         if not m or len(raw) != 1 or next(iter(raw)) not in ("row", "col"):
             raise where.at("check").fail("应写成 {row: after+N} 或 {col: after+N}")
         check = CheckPlacement(next(iter(raw)), int(m.group(1)))
@@ -362,7 +372,7 @@ def _rule(entry: dict[str, Any], where: _Where) -> RuleSpec:
         check=check,
         tolerance=float(entry.get("tolerance", 0)),
         counterexamples=tuple(dict(e) for e in examples),
-        source=where.entry,
+        source=f"{where.path.name} 的 {where.entry}",
     )
 
 
@@ -377,9 +387,7 @@ def load_path(path: Path) -> FormatSpec:
     top = _Where(path)
     fid = _need(data, "id", str, top)
     years = _need(data, "report_years", dict, top)
-    sections = tuple(
-        Section(str(s["key"]), str(s["heading"])) for s in _need(data, "sections", list, top)
-    )
+    sections = tuple(Section(str(s["key"]), str(s["heading"])) for s in _need(data, "sections", list, top))
     section_keys = {s.key for s in sections}
     cell_types = {
         _cell_type(k, top.at("cell_types")): TypeInfo(str(v["title"]), str(v["prompt"]))
@@ -389,9 +397,7 @@ def load_path(path: Path) -> FormatSpec:
         _form(e, _where_of(origins, e, path), section_keys) for e in _need(data, "forms", list, top)
     )
     order = {s.key: i for i, s in enumerate(sections)}
-    raw_tables = sorted(
-        _need(data, "tables", list, top), key=lambda e: order.get(e.get("section"), 99)
-    )
+    raw_tables = sorted(_need(data, "tables", list, top), key=lambda e: order.get(e.get("section"), 99))
     tables = []
     next_row: dict[str, int] = {}
     for entry in raw_tables:
@@ -427,7 +433,7 @@ def load_path(path: Path) -> FormatSpec:
         try:
             expand(rule, resolve, known.__contains__)
         except ExpansionError as exc:
-            raise _Where(path, rule.source).fail(f"规则 {rule.id}：{exc}") from None
+            raise SpecError(f"格式规范文件 {rule.source} 有误：规则 {rule.id}：{exc}") from None
     return FormatSpec(
         id=fid,
         name=_need(data, "name", str, top),

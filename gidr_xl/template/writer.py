@@ -29,7 +29,6 @@ from gidr_xl.template import styles
 from gidr_xl.template.layout import (
     CHECK_FIRST_ROW,
     CHECK_SHEET,
-    DETAIL_FIRST_ROW,
     DETAIL_SHEET,
     META_SHEET,
     CheckCell,
@@ -186,9 +185,15 @@ class _Builder:
         first = table.origin_row
         heading = next((s.heading for s in self.spec.sections if s.key == table.section), table.title)
         caption_row = 1 if first == 4 else first - 1
-        ws.cell(row=caption_row, column=1, value=heading if not table.local else table.title).font = styles.TITLE_FONT
+        ws.cell(
+            row=caption_row, column=1, value=heading if not table.local else table.title
+        ).font = styles.TITLE_FONT
         if first == 4:
-            note = ws.cell(row=2, column=1, value="黄色单元格为填报区；没有发生的事项请填 0，不要留空。表格结构与国家统一格式一致，请勿增删行列。")
+            note = ws.cell(
+                row=2,
+                column=1,
+                value="黄色单元格为填报区；没有发生的事项请填 0，不要留空。表格结构与国家统一格式一致，请勿增删行列。",
+            )
             note.font = styles.NOTE_FONT
         for lab in table.labels:
             _style_label(ws, lab.span, lab.text)
@@ -244,15 +249,18 @@ class _Builder:
     def _mark_anchor(self, ws: Worksheet, inst: RuleInstance, where: CheckCell) -> None:
         absolute = absolute_coordinate(where.address)
         ws.conditional_formatting.add(
-            where.address, CellIsRule(operator="equal", formula=[f'"{FAIL}"'], fill=styles.FAIL_FILL, font=styles.FAIL_FONT)
+            where.address,
+            CellIsRule(operator="equal", formula=[f'"{FAIL}"'], fill=styles.FAIL_FILL, font=styles.FAIL_FONT),
         )
         ws.conditional_formatting.add(
-            where.address, CellIsRule(operator="equal", formula=[f'"{PASS}"'], fill=styles.PASS_FILL, font=styles.PASS_FONT)
+            where.address,
+            CellIsRule(operator="equal", formula=[f'"{PASS}"'], fill=styles.PASS_FILL, font=styles.PASS_FONT),
         )
         if inst.anchor is not None:
             anchor = self.spec.cell(inst.anchor)
             ws.conditional_formatting.add(
-                anchor.span, FormulaRule(formula=[f'{absolute}="{FAIL}"'], fill=styles.FAIL_FILL, font=styles.FAIL_FONT)
+                anchor.span,
+                FormulaRule(formula=[f'{absolute}="{FAIL}"'], fill=styles.FAIL_FILL, font=styles.FAIL_FONT),
             )
 
     def _per_cell_formatting(self) -> None:
@@ -265,7 +273,8 @@ class _Builder:
                 ws = self.sheet(cell.sheet)
                 cond = compile_condition(inst, ref_from(cell.sheet, self.spec))
                 ws.conditional_formatting.add(
-                    cell.span, FormulaRule(formula=[f"NOT({cond})"], fill=styles.FAIL_FILL, font=styles.FAIL_FONT)
+                    cell.span,
+                    FormulaRule(formula=[f"NOT({cond})"], fill=styles.FAIL_FILL, font=styles.FAIL_FONT),
                 )
 
     def write_summary(self, org: str, year: int) -> None:
@@ -291,25 +300,46 @@ class _Builder:
                 refs = [self.checks[i.id] for i in group]
                 first, last_ref = refs[0].address, refs[-1].address
                 span = f"{quote_sheet(DETAIL_SHEET)}!{first}:{last_ref}"
-                values = (rule_id, rule.severity.label, rule.title, f"共 {len(group)} 个单元格",
-                          f'=IF(COUNTIF({span},"{FAIL}")>0,"{FAIL}","{PASS}")', rule.basis,
-                          f'=COUNTIF({span},"{FAIL}")')
+                values = (
+                    rule_id,
+                    rule.severity.label,
+                    rule.title,
+                    f"共 {len(group)} 个单元格",
+                    f'=IF(COUNTIF({span},"{FAIL}")>0,"{FAIL}","{PASS}")',
+                    rule.basis,
+                    f'=COUNTIF({span},"{FAIL}")',
+                )
                 self._summary_row(ws, row, values)
                 row += 1
                 continue
             for inst in group:
                 where = self.checks[inst.id]
                 anchor = self.spec.cell(inst.anchor).ref if inst.anchor else ""
-                values = (inst.id, rule.severity.label, rule.title, anchor, f"={where.ref}", rule.basis,
-                          f'=IF(E{row}="{FAIL}",1,0)')
+                values = (
+                    inst.id,
+                    rule.severity.label,
+                    rule.title,
+                    anchor,
+                    f"={where.ref}",
+                    rule.basis,
+                    f'=IF(E{row}="{FAIL}",1,0)',
+                )
                 self._summary_row(ws, row, values)
                 row += 1
         for col, width in zip("ABCDEFG", (22, 8, 44, 22, 10, 50, 10), strict=True):
             ws.column_dimensions[col].width = width
         result_range = f"E{CHECK_FIRST_ROW}:E{row}"
-        ws.conditional_formatting.add(result_range, CellIsRule(operator="equal", formula=[f'"{FAIL}"'], fill=styles.FAIL_FILL, font=styles.FAIL_FONT))
-        ws.conditional_formatting.add(result_range, CellIsRule(operator="equal", formula=[f'"{PASS}"'], fill=styles.PASS_FILL, font=styles.PASS_FONT))
-        ws.conditional_formatting.add(result_range, CellIsRule(operator="equal", formula=[f'"{SKIP}"'], fill=styles.SKIP_FILL))
+        ws.conditional_formatting.add(
+            result_range,
+            CellIsRule(operator="equal", formula=[f'"{FAIL}"'], fill=styles.FAIL_FILL, font=styles.FAIL_FONT),
+        )
+        ws.conditional_formatting.add(
+            result_range,
+            CellIsRule(operator="equal", formula=[f'"{PASS}"'], fill=styles.PASS_FILL, font=styles.PASS_FONT),
+        )
+        ws.conditional_formatting.add(
+            result_range, CellIsRule(operator="equal", formula=[f'"{SKIP}"'], fill=styles.SKIP_FILL)
+        )
         ws.freeze_panes = f"A{CHECK_FIRST_ROW}"
         self._print_setup(ws, landscape=True, title_rows=f"{CHECK_FIRST_ROW - 1}:{CHECK_FIRST_ROW - 1}")
 
@@ -360,7 +390,7 @@ def build_workbook(
     b.write_summary(org, year or spec.first_year)
     b.write_meta(org, year or spec.first_year)
     order = [*spec.sheets, CHECK_SHEET, DETAIL_SHEET, META_SHEET]
-    b.wb._sheets.sort(key=lambda ws: order.index(ws.title))  # noqa: SLF001 - openpyxl has no public reorder
+    b.wb._sheets.sort(key=lambda ws: order.index(ws.title))
     b.wb.active = 0
     filled: dict[CellId, object] = {}
     if org:

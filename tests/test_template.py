@@ -1,0 +1,154 @@
+"""The generated workbook: official layout, embedded checks, protection, portability."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.utils.cell import absolute_coordinate
+
+from gidr_xl.model import FormatSpec
+from gidr_xl.office import convert, soffice
+from gidr_xl.rules.catalog import instances
+from gidr_xl.spec.addresses import parse_span, top_left
+from gidr_xl.template.layout import CHECK_SHEET, DETAIL_SHEET, META_SHEET, check_cells, defined_name
+from tests.conftest import REFERENCE
+
+
+@pytest.fixture(scope="module")
+def wb(template_path: Path) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(template_path)
+
+
+def test_labels_and_merges_equal_the_spec(spec: FormatSpec, wb: openpyxl.Workbook) -> None:
+    for table in spec.tables:
+        ws = wb[table.sheet]
+        merged = {str(r) for r in ws.merged_cells.ranges}
+        for lab in table.labels:
+            assert ws[top_left(lab.span)].value == lab.text, (table.id, lab.span)
+            if ":" in lab.span:
+                assert lab.span in merged, (table.id, lab.span)
+        for cell in table.inputs:
+            if ":" in cell.span:
+                assert cell.span in merged
+        # no stray merges inside the official table area
+        for rng in merged:
+            _c1, r1, c2, _r2 = parse_span(rng)
+            if table.origin_row <= r1 <= table.last_row and c2 <= table.n_cols:
+                spans = {lab.span for lab in table.labels} | {c.span for c in table.inputs}
+                assert rng in spans, (table.id, rng)
+
+
+def test_every_national_label_is_verbatim_in_format_spec(spec: FormatSpec) -> None:
+    reference = REFERENCE / "format_spec.md"
+    if not reference.exists():
+        pytest.skip("shared/reference/format_spec.md not beside the checkout")
+    text = reference.read_text(encoding="utf-8")
+    missing = [lab.text for t in spec.tables if not t.local for lab in t.labels if lab.text not in text]
+    assert not missing
+    assert all(s.heading in text for s in spec.sections)
+
+
+def test_every_input_cell_has_validation_name_and_is_unlocked(
+    spec: FormatSpec, wb: openpyxl.Workbook
+) -> None:
+    for cell in spec.inputs:
+        ws = wb[cell.sheet]
+        covering = [dv for dv in ws.data_validations.dataValidation if cell.address in dv.sqref]
+        assert len(covering) == 1, cell.id
+        dv = covering[0]
+        assert dv.prompt and dv.error and dv.showErrorMessage and dv.showInputMessage
+        assert re.search(r"[\u4e00-\u9fff]", dv.prompt)
+        assert ws[cell.address].protection.locked is False
+        name = wb.defined_names[defined_name(cell)]
+        assert name.attr_text == f"'{cell.sheet}'!{absolute_coordinate(cell.address)}"
+
+
+def test_labels_and_checks_are_locked_and_sheets_protected(spec: FormatSpec, wb: openpyxl.Workbook) -> None:
+    for sheet in (*spec.sheets, CHECK_SHEET, DETAIL_SHEET, META_SHEET):
+        assert wb[sheet].protection.sheet, sheet
+        assert not wb[sheet].protection.password
+    for table in spec.tables:
+        for lab in table.labels:
+            assert wb[table.sheet][top_left(lab.span)].protection.locked
+    for where in check_cells(spec).values():
+        assert wb[where.sheet][where.address].protection.locked
+
+
+def test_every_rule_instance_has_a_live_formula(spec: FormatSpec, wb: openpyxl.Workbook) -> None:
+    cells = check_cells(spec)
+    assert len(cells) == len(instances(spec))
+    for inst in instances(spec):
+        value = wb[cells[inst.id].sheet][cells[inst.id].address].value
+        assert isinstance(value, str) and value.startswith("="), inst.id
+    for rule in {i.rule.id: i.rule for i in instances(spec)}.values():
+        summary = [
+            r for r in wb[CHECK_SHEET].iter_rows(values_only=True) if r[0] and str(r[0]).startswith(rule.id)
+        ]
+        assert summary, rule.id
+
+
+def test_only_classic_functions(template_path: Path) -> None:
+    allowed = {
+        "IF",
+        "SUM",
+        "COUNT",
+        "COUNTIF",
+        "SUMIF",
+        "ISNUMBER",
+        "ISERROR",
+        "INT",
+        "ROUND",
+        "ABS",
+        "LEN",
+        "TRIM",
+        "NOT",
+        "OR",
+        "AND",
+    }
+    with zipfile.ZipFile(template_path) as zf:
+        xml = "".join(zf.read(n).decode("utf-8") for n in zf.namelist() if n.startswith("xl/worksheets/"))
+    formulas_text = " ".join(re.findall(r"<f>(.*?)</f>", xml))
+    used = set(re.findall(r"(?<![\w.!'])([A-Z][A-Z0-9.]*)\(", formulas_text))
+    assert used and used <= allowed, used - allowed
+    assert "_xlfn" not in xml
+
+
+def test_conditional_formatting_marks_totals(spec: FormatSpec, wb: openpyxl.Workbook) -> None:
+    ws = wb["表三"]
+    ranges = {str(cf.sqref) for cf in ws.conditional_formatting}
+    total = spec.cell(next(c.id for c in spec.table("T3").inputs if c.id.keys == ("三.七", "总计")))
+    assert total.address in ranges
+
+
+def test_print_setup_and_frozen_panes(spec: FormatSpec, wb: openpyxl.Workbook) -> None:
+    for table in (t for t in spec.tables if not t.local):
+        ws = wb[table.sheet]
+        assert int(ws.page_setup.paperSize) == 9  # A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+        assert ws.freeze_panes
+        if table.header_rows:
+            assert ws.print_title_rows == f"${table.origin_row}:${table.origin_row + table.header_rows - 1}"
+
+
+def test_metadata_sheet(spec: FormatSpec, wb: openpyxl.Workbook) -> None:
+    ws = wb[META_SHEET]
+    meta = {r[0]: r[1] for r in ws.iter_rows(values_only=True)}
+    assert ws.sheet_state == "veryHidden"
+    assert meta["format"] == spec.id and meta["spec_sha256"] == spec.sha256
+    assert meta["template_version"]
+
+
+def test_cover_holds_org_and_year(spec: FormatSpec, wb: openpyxl.Workbook) -> None:
+    assert wb["封面"]["B4"].value == "测试局"
+    assert wb["封面"]["B5"].value == spec.first_year
+    assert wb.sheetnames[:2] == ["封面", "总体情况"]
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed")
+def test_libreoffice_converts_without_error(template_path: Path, sample_path: Path, tmp_path: Path) -> None:
+    pdfs = convert([template_path, sample_path], "pdf", tmp_path)
+    assert all(p.stat().st_size > 10_000 for p in pdfs)
