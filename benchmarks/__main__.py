@@ -1,0 +1,6 @@
+"""Run every benchmark and print its figures."""
+
+from benchmarks import bench_validate
+
+if __name__ == "__main__":
+    bench_validate.run()

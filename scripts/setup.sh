@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Idempotent set-up on Debian/Ubuntu: system packages (LibreOffice headless, CJK fonts,
+# poppler) and a virtual environment in .venv with gidr-xl installed in editable mode.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+apt_packages=()
+command -v soffice >/dev/null 2>&1 || apt_packages+=(libreoffice-calc-nogui libreoffice-writer-nogui)
+[ -d /usr/share/fonts/opentype/noto ] || apt_packages+=(fonts-noto-cjk)
+command -v pdftotext >/dev/null 2>&1 || apt_packages+=(poppler-utils)
+python3 -c "import venv, ensurepip" >/dev/null 2>&1 || apt_packages+=(python3-venv python3-pip)
+if [ ${#apt_packages[@]} -gt 0 ]; then
+    echo "正在安装系统软件包：${apt_packages[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${apt_packages[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+stamp=.venv/.gidr-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    echo "正在安装 Python 依赖……"
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e ".[dev]"
+    touch "$stamp"
+fi
