@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -9,6 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gidr_xl.errors import GidrError
+from gidr_xl.spec.loader import TEMPLATE_DIR
+
+#: Maps 仿宋/宋体/黑体/楷体 (and their _GB2312 / 方正 names) to installed Noto CJK faces.
+FONTCONFIG = TEMPLATE_DIR / "fontconfig" / "fonts.conf"
 
 # Profile settings: recalculate formulas on load, whatever cached values a file carries.
 _REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>
@@ -46,7 +51,8 @@ def convert(files: Sequence[Path], fmt: str, out_dir: Path, timeout: float = 300
             str(out_dir),
             *map(str, files),
         ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        env = {**os.environ, "FONTCONFIG_FILE": str(FONTCONFIG)}
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False, env=env)
     outputs = [out_dir / f"{Path(f).stem}.{fmt.split(':')[0]}" for f in files]
     missing = [p for p in outputs if not p.exists()]
     if proc.returncode != 0 or missing:

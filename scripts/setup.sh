@@ -24,7 +24,9 @@ fi
 stamp=.venv/.gidr-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "正在安装 Python 依赖……"
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e ".[dev]"
+    # (the grep hides pip's warnings about machine-wide index settings; failures still stop us)
+    { .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip &&
+      .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"; } 2>&1 |
+        { grep -v -e "^WARNING: Location" -e "BuildBackendWarning" || true; }
     touch "$stamp"
 fi
