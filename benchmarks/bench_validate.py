@@ -12,13 +12,13 @@ from pathlib import Path
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 
-import formulas  # noqa: E402
+import formulas
 
-from benchmarks.common import median_seconds, report  # noqa: E402
-from gidr_xl.reader.workbook import read_report  # noqa: E402
-from gidr_xl.samples import load_sample  # noqa: E402
-from gidr_xl.template.writer import write_workbook  # noqa: E402
-from gidr_xl.validate.validator import validate  # noqa: E402
+from benchmarks.common import median_seconds, report
+from gidr_xl.reader.workbook import read_report
+from gidr_xl.samples import load_sample
+from gidr_xl.template.writer import write_workbook
+from gidr_xl.validate.validator import validate
 
 
 def run() -> tuple[float, float]:
@@ -26,8 +26,12 @@ def run() -> tuple[float, float]:
         spec, values = load_sample("jianghai-2019")
         path = write_workbook(spec, Path(tmp) / "jianghai-2019.xlsx", values=values)
         ours = median_seconds(lambda: validate(read_report(path)), repeat=30)
-        base = median_seconds(lambda: formulas.ExcelModel().loads(str(path)).finish().calculate(), repeat=3, warmup=0)
-    report("validate (read + all rules) vs formulas load + calculate", ours, base, "formulas", "≥ 20×, < 50 ms")
+        base = median_seconds(
+            lambda: formulas.ExcelModel().loads(str(path)).finish().calculate(), repeat=3, warmup=0
+        )
+    report(
+        "validate (read + all rules) vs formulas load + calculate", ours, base, "formulas", "≥ 20×, < 50 ms"
+    )
     return ours, base
 
 

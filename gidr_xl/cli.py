@@ -5,6 +5,7 @@ Examples::
     gidr new --format 2021 --year 2025 --org 某某局 -o build/某某局-2025.xlsx
     gidr new --sample jianghai-2019 -o build/江海区-2019.xlsx
     gidr validate build/江海区-2019.xlsx [--json]
+    gidr build build/江海区-2019.xlsx --pdf --html
     gidr demo
 """
 
@@ -91,8 +92,36 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return Exit.OK if result.ok else Exit.FINDINGS
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    """Validate, then compile the report (.docx; --pdf, --html)."""
+    from gidr_xl.compile import compile_report, planned_outputs
+    from gidr_xl.outputs import text
+    from gidr_xl.reader.workbook import read_report
+    from gidr_xl.validate.validator import validate
+
+    source = Path(args.file)
+    result = validate(read_report(source))
+    if not result.ok and not args.force:
+        print(text.render(result, None if args.all else 50))
+        print(
+            "校验未通过，未生成报告。请修改后重新运行；如需核对稿，可加 --force（报告顶部将注明“未通过校验”）。"
+        )
+        return Exit.FINDINGS
+    outputs = planned_outputs(
+        Path(args.output) if args.output else source.with_suffix(".docx"), args.pdf, args.html
+    )
+    compile_report(result, outputs, force=args.force, overwrite=args.overwrite)
+    for path in outputs.written:
+        print(f"已生成：{path}")
+    if not result.ok:
+        print(f"注意：工作簿有 {result.errors} 项错误，报告顶部已注明“未通过校验”。")
+    return Exit.OK if result.ok else Exit.FINDINGS
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Generate both samples and a blank 2021 workbook into build/, then validate the samples."""
+    """Write both samples and a blank 2021 workbook into build/demo/, validate and compile them."""
+    from gidr_xl.compile import compile_report, planned_outputs
+    from gidr_xl.office import soffice
     from gidr_xl.outputs import text
     from gidr_xl.reader.workbook import read_report
     from gidr_xl.samples import available_samples, load_sample
@@ -110,6 +139,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         result = validate(read_report(path))
         print()
         print(text.render(result))
+        if result.ok:
+            outputs = planned_outputs(path.with_suffix(".docx"), pdf=soffice() is not None, html=True)
+            for written in compile_report(result, outputs, overwrite=True).written:
+                print(f"已生成：{written}")
         worst = max(worst, Exit.OK if result.ok else Exit.FINDINGS)
     return worst
 
@@ -138,8 +171,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="显示全部问题（默认最多显示 50 项）")
     p.set_defaults(func=cmd_validate)
 
+    p = sub.add_parser("build", help="校验并生成年度报告（.docx，可选 PDF、HTML）")
+    p.add_argument("file", help="填好的 .xlsx 工作簿")
+    p.add_argument("-o", "--output", help="输出的 .docx 路径（默认与工作簿同名同目录）")
+    p.add_argument("--pdf", action="store_true", help="同时生成 PDF（需要 LibreOffice）")
+    p.add_argument("--html", action="store_true", help="同时生成网页版 HTML")
+    p.add_argument("--force", action="store_true", help="校验未通过也生成（报告顶部注明“未通过校验”）")
+    p.add_argument("--overwrite", action="store_true", help="允许覆盖已存在的输出文件")
+    p.add_argument("--all", action="store_true", help="显示全部问题")
+    p.set_defaults(func=cmd_build)
+
     p = sub.add_parser("demo", help="用内置示例演示：生成工作簿并校验")
-    p.add_argument("--out", default="build", help="输出目录（默认 build）")
+    p.add_argument("--out", default="build/demo", help="输出目录（默认 build/demo，每次运行重新生成）")
     p.set_defaults(func=cmd_demo)
     return parser
 

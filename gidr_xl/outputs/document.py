@@ -108,7 +108,11 @@ def _table(spec_table: TableSpec, values: dict[CellId, object], caption: str = "
 
 def _local_table(spec_table: TableSpec, values: dict[CellId, object]) -> Table | None:
     """Local extension rows that hold something, after the national table (never inside it)."""
-    used = [k for k in spec_table.row_keys if any(not is_blank(values.get(CellId(spec_table.id, (k, c)))) for c in spec_table.col_keys)]
+    used = [
+        k
+        for k in spec_table.row_keys
+        if any(not is_blank(values.get(CellId(spec_table.id, (k, c)))) for c in spec_table.col_keys)
+    ]
     if not used:
         return None
     cells = [GridCell(0, i, col, header=True) for i, col in enumerate(spec_table.col_keys)]
@@ -119,7 +123,13 @@ def _local_table(spec_table: TableSpec, values: dict[CellId, object]) -> Table |
             text = format_value(values.get(cell.id), cell.type)
             cells.append(GridCell(r, i, text, numeric=cell.type.numeric))
     return Table(
-        spec_table.id, len(used) + 1, len(spec_table.col_keys), tuple(cells), 1, caption=spec_table.title, local=True
+        spec_table.id,
+        len(used) + 1,
+        len(spec_table.col_keys),
+        tuple(cells),
+        1,
+        caption=spec_table.title,
+        local=True,
     )
 
 
@@ -151,7 +161,8 @@ def opening_paragraph(report: Report) -> str:
     if site:
         text += f"本报告的电子版可在{site}查阅或下载。"
     contact = [
-        f"{label}：{_field(report, key)}" for key, label in (("联系地址", "地址"), ("邮政编码", "邮编"), ("联系电话", "电话"))
+        f"{label}：{_field(report, key)}"
+        for key, label in (("联系地址", "地址"), ("邮政编码", "邮编"), ("联系电话", "电话"))
         if _field(report, key)
     ]
     if contact:

@@ -37,6 +37,9 @@ def _style(doc: DocxDocument, name: str, font: str, size: Length, *, builtin: bo
     return style
 
 
+_STYLE_IDS: dict[str, str] = {}
+
+
 def _setup_styles(doc: DocxDocument) -> None:
     normal = doc.styles["Normal"]
     normal.font.name, normal.font.size = layout.BODY_FONT, layout.BODY_SIZE
@@ -56,11 +59,15 @@ def _setup_styles(doc: DocxDocument) -> None:
     notice = _style(doc, NOTICE_STYLE, layout.HEADING1_FONT, layout.BODY_SIZE)
     notice.font.color.rgb = RGBColor(*layout.NOTICE_COLOR)
     notice.font.bold = True
+    for name in (TITLE_STYLE, BODY_STYLE, HEADING_STYLE, SUBHEADING_STYLE, NOTICE_STYLE):
+        _STYLE_IDS[name] = doc.styles[name].style_id
 
 
 def _page(section: Section, landscape: bool) -> None:
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
-    width, height = (layout.PAGE_HEIGHT, layout.PAGE_WIDTH) if landscape else (layout.PAGE_WIDTH, layout.PAGE_HEIGHT)
+    width, height = (
+        (layout.PAGE_HEIGHT, layout.PAGE_WIDTH) if landscape else (layout.PAGE_WIDTH, layout.PAGE_HEIGHT)
+    )
     section.page_width, section.page_height = width, height
     section.top_margin, section.bottom_margin = layout.MARGIN_TOP, layout.MARGIN_BOTTOM
     section.left_margin, section.right_margin = layout.MARGIN_LEFT, layout.MARGIN_RIGHT
@@ -121,10 +128,15 @@ def _widths(table: Table, total: Length) -> list[Length]:
 
 
 def _paragraph(doc: DocxDocument, text: str, style: str) -> None:
-    paragraph = doc.add_paragraph(style=style)
+    paragraph = doc.add_paragraph()
+    paragraph._p.get_or_add_pPr().style = _STYLE_IDS[style]  # by id: python-docx's lookup by name is slow
     run = paragraph.add_run(text)
-    font = {TITLE_STYLE: layout.TITLE_FONT, HEADING_STYLE: layout.HEADING1_FONT,
-            SUBHEADING_STYLE: layout.HEADING2_FONT, NOTICE_STYLE: layout.HEADING1_FONT}.get(style, layout.BODY_FONT)
+    font = {
+        TITLE_STYLE: layout.TITLE_FONT,
+        HEADING_STYLE: layout.HEADING1_FONT,
+        SUBHEADING_STYLE: layout.HEADING2_FONT,
+        NOTICE_STYLE: layout.HEADING1_FONT,
+    }.get(style, layout.BODY_FONT)
     set_font(run._r, font)
 
 

@@ -1,0 +1,239 @@
+"""The compiler: .docx (structure, typography), PDF text, HTML tables, round trip, CLI."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+from lxml import html as lxml_html
+
+from gidr_xl.cli import Exit, main
+from gidr_xl.compile import compile_report, planned_outputs
+from gidr_xl.model import CellId, FormatSpec
+from gidr_xl.office import soffice
+from gidr_xl.outputs.document import build_document, format_value
+from gidr_xl.reader.workbook import read_report
+from gidr_xl.spec.addresses import parse_span
+from gidr_xl.validate.validator import validate
+from tests.conftest import REFERENCE
+
+Grid = dict[tuple[int, int], tuple[str, int, int]]  # (row, col) of a visible cell → (text, rowspan, colspan)
+
+
+@pytest.fixture(scope="module")
+def built(spec: FormatSpec, sample_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp(f"build-{spec.id}")
+    result = validate(read_report(sample_path))
+    outputs = compile_report(
+        result, planned_outputs(out / "report.docx", pdf=soffice() is not None, html=True)
+    )
+    return result, outputs
+
+
+def docx_grid(tbl) -> Grid:
+    """Visible cells of a w:tbl with their spans, from gridSpan and vMerge."""
+    grid: Grid = {}
+    origin_of_col: dict[int, tuple[int, int]] = {}
+    for r, tr in enumerate(tbl.iter(qn("w:tr"))):
+        c = 0
+        for tc in tr.iter(qn("w:tc")):
+            pr = tc.find(qn("w:tcPr"))
+            span_node = pr.find(qn("w:gridSpan")) if pr is not None else None
+            span = int(span_node.get(qn("w:val"))) if span_node is not None else 1
+            vmerge = pr.find(qn("w:vMerge")) if pr is not None else None
+            text = "".join(t.text or "" for t in tc.iter(qn("w:t")))
+            if vmerge is not None and vmerge.get(qn("w:val")) != "restart":
+                orow, ocol = origin_of_col[c]
+                t, rs, cs = grid[(orow, ocol)]
+                grid[(orow, ocol)] = (t, rs + 1, cs)
+            else:
+                grid[(r, c)] = (text, 1, span)
+                origin_of_col[c] = (r, c)
+            c += span
+    return grid
+
+
+def expected_grid(spec: FormatSpec, table_id: str, values: dict[CellId, object]) -> Grid:
+    table = spec.table(table_id)
+    grid: Grid = {}
+    for lab in table.labels:
+        c1, r1, c2, r2 = parse_span(lab.span)
+        grid[(r1 - table.origin_row, c1 - 1)] = (lab.text, r2 - r1 + 1, c2 - c1 + 1)
+    for cell in table.inputs:
+        c1, r1, c2, r2 = parse_span(cell.span)
+        grid[(r1 - table.origin_row, c1 - 1)] = (
+            format_value(values[cell.id], cell.type),
+            r2 - r1 + 1,
+            c2 - c1 + 1,
+        )
+    return grid
+
+
+def test_headings_in_order(spec: FormatSpec, built) -> None:
+    result, outputs = built
+    document = docx.Document(str(outputs.docx))
+    headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
+    assert headings == [s.heading for s in spec.sections]
+    assert document.paragraphs[0].text == f"{result.report.org}{result.report.year}年政府信息公开工作年度报告"
+    assert "1月1日" in document.paragraphs[1].text and "12月31日" in document.paragraphs[1].text
+
+
+def test_tables_equal_workbook_and_spec_merges(spec: FormatSpec, built) -> None:
+    result, outputs = built
+    tables = docx.Document(str(outputs.docx)).tables
+    national = [t for t in spec.tables if not t.local]
+    for table in national:
+        found = [docx_grid(t._tbl) for t in tables]
+        expected = expected_grid(spec, table.id, result.report.values)
+        assert expected in found, table.id
+
+
+def test_local_rows_follow_the_national_table(built) -> None:
+    result, outputs = built
+    if result.report.spec.id != "gb2019":
+        pytest.skip("only the 2019 sample has local rows")
+    document = docx.Document(str(outputs.docx))
+    texts = [[c.text for c in t.rows[0].cells] for t in document.tables]
+    t2 = next(i for i, t in enumerate(texts) if t[0] == "第二十条第（一）项")
+    local = docx_grid(document.tables[t2 + 1]._tbl)
+    assert local[(1, 0)][0] == "（一）省级平台采购" and local[(3, 2)][0] == "1185911.05"
+    assert not any("省级平台采购" in "".join(t) for t in texts[: t2 + 1])
+
+
+def test_fonts_header_rows_and_page_setup(spec: FormatSpec, built) -> None:
+    _, outputs = built
+    document = docx.Document(str(outputs.docx))
+    runs = list(document.element.body.iter(qn("w:r")))
+    missing = [
+        r
+        for r in runs
+        if r.find(qn("w:t")) is not None
+        and (
+            r.find(qn("w:rPr")) is None
+            or r.find(qn("w:rPr")).find(qn("w:rFonts")) is None
+            or not r.find(qn("w:rPr")).find(qn("w:rFonts")).get(qn("w:eastAsia"))
+        )
+    ]
+    assert not missing
+    normal = document.styles["Normal"].element.rPr.rFonts
+    assert normal.get(qn("w:eastAsia")) == "仿宋_GB2312"
+    for table in document.tables:
+        rows = table._tbl.tr_lst
+        assert all(tr.trPr is not None and tr.trPr.find(qn("w:cantSplit")) is not None for tr in rows)
+    t3 = next(t for t in document.tables if t.rows[0].cells[0].text.startswith("（本列数据"))
+    header = [tr.trPr.find(qn("w:tblHeader")) is not None for tr in t3._tbl.tr_lst]
+    assert header[:3] == [True, True, True] and not any(header[3:])
+    first = document.sections[0]
+    assert round(first.top_margin.mm) == 37 and round(first.left_margin.mm) == 28
+    assert round(first.bottom_margin.mm) == 35 and round(first.right_margin.mm) == 26
+    assert any(s.orientation == 1 for s in document.sections)  # table 四 is landscape
+    footer = "".join(t.text or "" for t in first.footer._element.iter(qn("w:t")))
+    assert footer.startswith("—") and footer.endswith("—")
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed")
+def test_pdf_has_every_heading_and_table_number(spec: FormatSpec, built) -> None:
+    result, outputs = built
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(outputs.pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = re.sub(r"\s+", "", text)
+    for section in spec.sections:
+        assert section.heading in flat
+    numbers = Counter(re.findall(r"\d+(?:\.\d+)?", text))
+    wanted = Counter(
+        format_value(result.report.values[c.id], c.type) for t in spec.tables if not t.local for c in t.inputs
+    )
+    assert not wanted - numbers
+    fonts = subprocess.run(["pdffonts", str(outputs.pdf)], capture_output=True, text=True, check=True).stdout
+    assert "NotoSerifCJK" in fonts
+
+
+def test_html_tables_cell_by_cell(spec: FormatSpec, built) -> None:
+    result, outputs = built
+    page = lxml_html.fromstring(outputs.html.read_text(encoding="utf-8"))
+    assert page.get("lang") == "zh-CN"
+    assert [h.text_content() for h in page.iter("h2")] == [s.heading for s in spec.sections]
+    grids = []
+    for table in page.iter("table"):
+        grid: Grid = {}
+        taken: set[tuple[int, int]] = set()
+        for r, tr in enumerate(table.iter("tr")):
+            c = 0
+            for cell in tr:
+                while (r, c) in taken:
+                    c += 1
+                rs, cs = int(cell.get("rowspan", 1)), int(cell.get("colspan", 1))
+                grid[(r, c)] = (cell.text_content(), rs, cs)
+                taken |= {(r + i, c + j) for i in range(rs) for j in range(cs)}
+                c += cs
+        grids.append(grid)
+        assert table.find("caption") is not None and table.find(".//th") is not None
+    for table in spec.tables:
+        if not table.local:
+            assert expected_grid(spec, table.id, result.report.values) in grids, table.id
+
+
+def test_jianghai_round_trip_reproduces_published_numbers(tmp_path: Path, capsys) -> None:
+    published = REFERENCE / "samples" / "jianghai-2019-report.txt"
+    if not published.exists():
+        pytest.skip("shared/reference sample not beside the checkout")
+    text = published.read_text(encoding="utf-8")
+    tables_part = text[text.index("二、主动公开政府信息情况") : text.index("五、存在的主要问题及改进情况")]
+    number_line = re.compile(r"\s*(\d+(?:\.\d+)?)元?\s*")  # one value per line, money with 元
+    published_numbers = [
+        float(m.group(1)) for line in tables_part.splitlines() if (m := number_line.fullmatch(line))
+    ]
+    workbook = tmp_path / "江海区-2019.xlsx"
+    assert main(["new", "--sample", "jianghai-2019", "-o", str(workbook)]) == Exit.OK
+    assert main(["build", str(workbook)]) == Exit.OK
+    capsys.readouterr()
+    ours = []
+    for table in docx.Document(str(workbook.with_suffix(".docx"))).tables:
+        grid = docx_grid(table._tbl)
+        ours += [float(t) for (_, _), (t, _, _) in sorted(grid.items()) if re.fullmatch(r"\d+(?:\.\d+)?", t)]
+    assert ours == published_numbers
+    assert len(ours) >= 200
+
+
+def test_build_refuses_errors_unless_forced(tmp_path: Path, capsys) -> None:
+    workbook = tmp_path / "bad.xlsx"
+    assert main(["new", "--sample", "example-2021", "-o", str(workbook)]) == Exit.OK
+    import openpyxl
+
+    wb = openpyxl.load_workbook(workbook)
+    wb["表三"]["D7"] = 41
+    wb.save(workbook)
+    capsys.readouterr()
+    assert main(["build", str(workbook), "--html"]) == Exit.FINDINGS
+    assert "未生成报告" in capsys.readouterr().out
+    assert not workbook.with_suffix(".docx").exists()
+    assert main(["build", str(workbook), "--html", "--force"]) == Exit.FINDINGS
+    document = docx.Document(str(workbook.with_suffix(".docx")))
+    assert document.paragraphs[0].text.startswith("【未通过校验】")
+    assert "【未通过校验】" in workbook.with_suffix(".html").read_text(encoding="utf-8")
+    assert main(["build", str(workbook), "--force"]) == Exit.UNUSABLE
+    assert "已存在" in capsys.readouterr().err
+
+
+def test_fee_sentence_is_generated_when_the_narrative_lacks_it() -> None:
+    from gidr_xl.report import Report
+    from gidr_xl.samples import load_sample
+
+    spec, values = load_sample("example-2021")
+    for cell in spec.form("N6").paragraphs:
+        values[cell.id] = None
+    values[spec.form("N6").paragraphs[0].id] = "无"
+    document = build_document(Report(spec, values))
+    six = document.sections[-1]
+    assert [b.text for b in six.blocks] == [
+        "本年度依据《政府信息公开信息处理费管理办法》发出收费通知2件，收费通知总金额360元，实际收取信息处理费200元。"
+    ]
+    _, values = load_sample("example-2021")
+    six = build_document(Report(spec, values)).sections[-1]
+    assert sum("收费通知" in b.text for b in six.blocks) == 1  # the narrative already states it
