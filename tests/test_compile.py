@@ -237,3 +237,22 @@ def test_fee_sentence_is_generated_when_the_narrative_lacks_it() -> None:
     _, values = load_sample("example-2021")
     six = build_document(Report(spec, values)).sections[-1]
     assert sum("收费通知" in b.text for b in six.blocks) == 1  # the narrative already states it
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed")
+def test_concurrent_pdf_conversions_do_not_collide(built, tmp_path: Path) -> None:
+    """Each conversion runs with its own LibreOffice profile, so parallel builds both finish."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gidr_xl.office import convert
+
+    _, outputs = built
+    sources = []
+    for n in range(2):
+        folder = tmp_path / f"job{n}"
+        folder.mkdir()
+        sources.append(folder / "report.docx")
+        sources[-1].write_bytes(outputs.docx.read_bytes())
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pdfs = list(pool.map(lambda src: convert([src], "pdf", src.parent)[0], sources))
+    assert all(p.exists() and p.stat().st_size > 10_000 for p in pdfs)
