@@ -6,6 +6,8 @@ Examples::
     gidr new --sample jianghai-2019 -o build/江海区-2019.xlsx
     gidr validate build/江海区-2019.xlsx [--json]
     gidr build build/江海区-2019.xlsx --pdf --html
+    gidr validate build/江海区-2019.xlsx --annotate build/江海区-2019-已标记.xlsx
+    gidr addin build
     gidr demo
 """
 
@@ -82,14 +84,34 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from gidr_xl.validate.validator import validate
 
     try:
-        result = validate(read_report(Path(args.file)))
+        if args.annotate:
+            result = _annotate(Path(args.file), Path(args.annotate), args.overwrite)
+        else:
+            result = validate(read_report(Path(args.file)))
     except UnusableWorkbookError as exc:
         if args.json:
             print(json_report.unusable(args.file, str(exc)))
             return Exit.UNUSABLE
         raise
     print(json_report.dumps(result) if args.json else text.render(result, None if args.all else 50))
+    if args.annotate and not args.json:
+        print(f"已将标记写入副本：{args.annotate}")
     return Exit.OK if result.ok else Exit.FINDINGS
+
+
+def _annotate(source: Path, out: Path, overwrite: bool):
+    """Validate through the openpyxl access layer and save a marked copy (never the original)."""
+    from gidr_xl.access.openpyxl_book import OpenpyxlBook
+    from gidr_xl.outputs.annotate import annotate, validate_book
+
+    if out.resolve() == source.resolve():
+        raise UsageError("--annotate 的输出文件不能是被校验的工作簿本身，请另取文件名。")
+    _refuse_overwrite(out, overwrite)
+    book = OpenpyxlBook(source)
+    result = validate_book(book)
+    annotate(book, result)
+    book.save_as(out)
+    return result
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -147,6 +169,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return worst
 
 
+def cmd_addin(args: argparse.Namespace) -> int:
+    """Build, install or remove the Excel ribbon add-in."""
+    from gidr_xl.addin import ADDIN_FILE
+
+    if args.action == "build":
+        from gidr_xl.addin.build import AddinConfig, build_addin
+
+        defaults = AddinConfig()
+        config = AddinConfig(
+            interpreter_win=args.interpreter_win or defaults.interpreter_win,
+            interpreter_mac=args.interpreter_mac or defaults.interpreter_mac,
+            pythonpath=args.pythonpath or "",
+            conda_path=args.conda_path or "",
+            conda_env=args.conda_env or "",
+        )
+        out = build_addin(Path(args.out), config)
+        print(f"已生成 Excel 加载项：{out}")
+        return Exit.OK
+    from gidr_xl.addin.install import install, uninstall
+
+    addin = Path(args.file or Path(args.out) / ADDIN_FILE)
+    message = install(addin) if args.action == "install" else uninstall(addin)
+    print(message or ("已安装加载项。请重新启动 Excel。" if args.action == "install" else "已移除加载项。"))
+    return Exit.OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="gidr", description="政府信息公开工作年度报告工具：生成带校验的 Excel 模板、校验填好的工作簿。"
@@ -169,6 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="要校验的 .xlsx 文件")
     p.add_argument("--json", action="store_true", help="以 JSON 输出校验结果")
     p.add_argument("--all", action="store_true", help="显示全部问题（默认最多显示 50 项）")
+    p.add_argument("--annotate", metavar="OUT.xlsx", help="把标色、批注和“校验结果”工作表写入一个副本")
+    p.add_argument("--overwrite", action="store_true", help="允许覆盖已存在的副本")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("build", help="校验并生成年度报告（.docx，可选 PDF、HTML）")
@@ -180,6 +230,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="允许覆盖已存在的输出文件")
     p.add_argument("--all", action="store_true", help="显示全部问题")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("addin", help="Excel 功能区加载项：build 生成、install 安装、uninstall 移除")
+    p.add_argument("action", choices=["build", "install", "uninstall"])
+    p.add_argument("--out", default="build", help="加载项所在目录（默认 build）")
+    p.add_argument("-f", "--file", help="install/uninstall：加载项文件（默认 build/gidr_xl.xlam）")
+    p.add_argument(
+        "--interpreter-win",
+        help="Windows 上 Python 解释器路径（默认 %%LOCALAPPDATA%%\\gidr-xl\\Scripts\\pythonw.exe）",
+    )
+    p.add_argument("--interpreter-mac", help="macOS 上 Python 解释器路径（默认 $HOME/gidr-xl/bin/python）")
+    p.add_argument("--pythonpath", help="额外的 PYTHONPATH（可留空）")
+    p.add_argument("--conda-path", help="使用 Conda 时：Conda 安装目录")
+    p.add_argument("--conda-env", help="使用 Conda 时：环境名")
+    p.set_defaults(func=cmd_addin)
 
     p = sub.add_parser("demo", help="用内置示例演示：生成工作簿并校验")
     p.add_argument("--out", default="build/demo", help="输出目录（默认 build/demo，每次运行重新生成）")

@@ -159,6 +159,22 @@ class RuleSpec:
 
 
 @dataclass(frozen=True)
+class NarrativeCheck:
+    """A figure quoted in the narrative that must equal a table value (Python-only check)."""
+
+    id: str
+    severity: Severity
+    kind: str  # "number" (pattern + value) or "year" (year mentions vs the report year)
+    forms: tuple[str, ...]
+    pattern: str
+    zero: bool  # the pattern says "none" (没有…): the quoted figure is 0
+    value: str  # rule-language expression of the table value
+    title: str
+    message: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Section:
     key: str
     heading: str
@@ -185,6 +201,7 @@ class FormatSpec:
     forms: tuple[FormSpec, ...]
     groups: dict[str, tuple[str, ...]]
     rules: tuple[RuleSpec, ...]
+    narrative_checks: tuple[NarrativeCheck, ...]
     sha256: str
     _by_id: dict[CellId, InputCell] = field(default_factory=dict, repr=False, compare=False)
 

@@ -25,7 +25,8 @@ from gidr_xl.validate.findings import Finding, FindingCell
 Grid = dict[tuple[str, str], object]
 
 
-def _meta(cells: Grid, name: str) -> dict[str, str]:
+def read_meta(cells: Grid, name: str) -> dict[str, str]:
+    """Key/value pairs of the hidden metadata sheet; refuses workbooks that are not ours."""
     meta = {}
     for row in range(1, 51):
         key = cells.get((META_SHEET, f"A{row}"))
@@ -39,7 +40,7 @@ def _meta(cells: Grid, name: str) -> dict[str, str]:
     return meta
 
 
-def _extent(spec: FormatSpec) -> dict[str, tuple[int, int]]:
+def extent(spec: FormatSpec) -> dict[str, tuple[int, int]]:
     """Per sheet, the bottom-right corner of every cell the spec knows (labels and inputs)."""
     wanted: dict[str, tuple[int, int]] = {}
     spans = [(c.sheet, c.address) for c in spec.inputs]
@@ -78,6 +79,7 @@ def _structure(spec: FormatSpec, grid: Grid, missing: set[str]) -> list[Finding]
                         cells=(FindingCell(f"{table.sheet}!{where}", "", actual),),
                         expected=lab.text,
                         actual=actual,
+                        anchor=f"{table.sheet}!{where}",
                     )
                 )
     return out
@@ -118,21 +120,14 @@ def _values(spec: FormatSpec, grid: Grid) -> tuple[dict[CellId, object], list[Fi
     return values, notes
 
 
-def read_report(path: Path) -> Report:
-    """Read a returned workbook; raises UnusableWorkbookError for files that are not ours."""
-    check_container(path)
-    try:
-        with XlsxCells(path) as book:
-            meta = _meta(book.read({META_SHEET: (2, 50)}), str(path))
-            spec = _spec_of(meta, path)
-            grid = book.read(_extent(spec))
-            sheets = book.sheet_names
-    except UnusableWorkbookError:
-        raise
-    except Exception as exc:
-        raise UnusableWorkbookError(
-            f"无法读取文件 {path}：工作簿内部结构有误（{type(exc).__name__}）。请用 Excel 或 WPS 打开后重新保存。"
-        ) from None
+#: Where the metadata lives: read it first to know which format (and so which cells) to read.
+META_EXTENT = {META_SHEET: (2, 50)}
+
+
+def report_from_cells(meta_cells: Grid, grid: Grid, sheets: list[str], source: str) -> Report:
+    """Assemble the report from raw cell contents, however they were read (file or live Excel)."""
+    meta = read_meta(meta_cells, source)
+    spec = spec_of(meta, source)
     missing = {s for s in spec.sheets if s not in sheets}
     read_findings = _structure(spec, grid, missing)
     if meta.get("spec_sha256") and meta["spec_sha256"] != spec.sha256:
@@ -146,10 +141,29 @@ def read_report(path: Path) -> Report:
             )
         )
     values, notes = _values(spec, grid)
-    return Report(spec=spec, values=values, source=str(path), read_findings=read_findings + notes)
+    return Report(spec=spec, values=values, source=source, read_findings=read_findings + notes)
 
 
-def _spec_of(meta: dict[str, str], path: Path) -> FormatSpec:
+def read_report(path: Path) -> Report:
+    """Read a returned workbook; raises UnusableWorkbookError for files that are not ours."""
+    check_container(path)
+    try:
+        with XlsxCells(path) as book:
+            meta_cells = book.read(META_EXTENT)
+            spec = spec_of(read_meta(meta_cells, str(path)), str(path))
+            grid = book.read(extent(spec))
+            sheets = book.sheet_names
+    except UnusableWorkbookError:
+        raise
+    except Exception as exc:
+        raise UnusableWorkbookError(
+            f"无法读取文件 {path}：工作簿内部结构有误（{type(exc).__name__}）。请用 Excel 或 WPS 打开后重新保存。"
+        ) from None
+    return report_from_cells(meta_cells, grid, sheets, str(path))
+
+
+def spec_of(meta: dict[str, str], path: str) -> FormatSpec:
+    """The format a workbook declares in its metadata."""
     fid = meta.get("format", "")
     try:
         return load_format(fid)

@@ -131,3 +131,8 @@ def expand(
             )
         )
     return tuple(out)
+
+
+def expand_expression(text: str, exists: Callable[[CellId], bool]) -> ast.Node:
+    """A loop-free expression (e.g. ``T4[复议后起诉][总计] + 1``) over concrete cells."""
+    return _substitute(parse(text), {}, lambda d: (), exists)

@@ -24,13 +24,14 @@ from gidr_xl.model import (
     FormSpec,
     InputCell,
     LabelCell,
+    NarrativeCheck,
     RuleSpec,
     Section,
     Severity,
     TableSpec,
     TypeInfo,
 )
-from gidr_xl.rules.expand import Binding, ExpansionError, expand
+from gidr_xl.rules.expand import Binding, ExpansionError, expand, expand_expression
 from gidr_xl.rules.parse import RuleSyntaxError, parse
 from gidr_xl.spec.addresses import make_span, parse_span, shift_span, top_left
 
@@ -94,10 +95,10 @@ def _merge(path: Path) -> tuple[dict[str, Any], list[tuple[Path, str, dict[str, 
                 merged[key] = {**value, **merged.get(key, {})}
             else:
                 merged.setdefault(key, value)
-        for key in ("tables", "forms", "rules"):
+        for key in ("tables", "forms", "rules", "narrative_checks"):
             for i, entry in enumerate(inc.get(key, [])):
                 origins.append((path.parent / name, f"{key}[{i}]", entry))
-    for key in ("tables", "forms", "rules"):
+    for key in ("tables", "forms", "rules", "narrative_checks"):
         for i, entry in enumerate(data.get(key, [])):
             origins.append((path, f"{key}[{i}]", entry))
     return merged, origins
@@ -376,6 +377,46 @@ def _rule(entry: dict[str, Any], where: _Where) -> RuleSpec:
     )
 
 
+def _narrative_check(
+    entry: dict[str, Any], where: _Where, spec_cells: set[CellId], forms: set[str]
+) -> NarrativeCheck:
+    kind = str(entry.get("kind", "number"))
+    check_forms = tuple(str(f) for f in _need(entry, "forms", list, where))
+    unknown = [f for f in check_forms if f not in forms]
+    if unknown:
+        raise where.at("forms").fail(f"未知的表单 {', '.join(unknown)}")
+    pattern, value = str(entry.get("pattern", "")), str(entry.get("value", ""))
+    if kind == "number":
+        try:
+            compiled = re.compile(pattern)
+        except re.error as exc:
+            raise where.at("pattern").fail(f"正则表达式有误：{exc}") from None
+        if "n" not in compiled.groupindex and not entry.get("zero"):
+            raise where.at("pattern").fail("应有命名分组 (?P<n>…)，或写明 zero: true")
+        try:
+            expand_expression(value, spec_cells.__contains__)
+        except (RuleSyntaxError, ExpansionError) as exc:
+            raise where.at("value").fail(str(exc)) from None
+    elif kind != "year":
+        raise where.at("kind").fail("应为 number 或 year")
+    try:
+        severity = Severity(entry.get("severity"))
+    except ValueError:
+        raise where.at("severity").fail("应为 error 或 warning") from None
+    return NarrativeCheck(
+        id=_need(entry, "id", str, where),
+        severity=severity,
+        kind=kind,
+        forms=check_forms,
+        pattern=pattern,
+        zero=bool(entry.get("zero", False)),
+        value=value,
+        title=_need(entry, "title", str, where),
+        message=_need(entry, "message", str, where),
+        source=f"{where.path.name} 的 {where.entry}",
+    )
+
+
 def _canonical_hash(data: dict[str, Any]) -> str:
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -434,6 +475,10 @@ def load_path(path: Path) -> FormatSpec:
             expand(rule, resolve, known.__contains__)
         except ExpansionError as exc:
             raise SpecError(f"格式规范文件 {rule.source} 有误：规则 {rule.id}：{exc}") from None
+    narrative = tuple(
+        _narrative_check(e, _where_of(origins, e, path), known, {f.id for f in forms})
+        for e in data.get("narrative_checks", [])
+    )
     return FormatSpec(
         id=fid,
         name=_need(data, "name", str, top),
@@ -446,6 +491,7 @@ def load_path(path: Path) -> FormatSpec:
         forms=forms,
         groups=groups,
         rules=rules,
+        narrative_checks=narrative,
         sha256=_canonical_hash(data),
     )
 

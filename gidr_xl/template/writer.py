@@ -223,6 +223,10 @@ class _Builder:
         if title_rows:
             ws.print_title_rows = title_rows
         ws.protection.sheet = True
+        # Formatting and notes stay allowed so that the 校验 button (and --annotate) can mark cells
+        # and attach notes without unprotecting; contents of locked cells stay protected.
+        ws.protection.formatCells = False
+        ws.protection.objects = False
 
     # -- checks -----------------------------------------------------------------------------
     def write_checks(self) -> None:

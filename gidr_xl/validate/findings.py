@@ -39,6 +39,7 @@ class Finding:
     expected: object = None
     actual: object = None
     basis: str = ""
+    anchor: str = ""  # the one cell to mark in the workbook (表四!E7); "" when none
 
     @property
     def refs(self) -> tuple[str, ...]:
@@ -56,6 +57,7 @@ class Finding:
             "expected": _jsonable(self.expected),
             "actual": _jsonable(self.actual),
             "basis": self.basis,
+            "anchor": self.anchor,
         }
 
 

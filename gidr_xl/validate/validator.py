@@ -12,6 +12,7 @@ from gidr_xl.rules.catalog import instances
 from gidr_xl.rules.expand import RuleInstance
 from gidr_xl.rules.python import Outcome, Values, compile_instance
 from gidr_xl.validate.findings import Finding, FindingCell
+from gidr_xl.validate.narrative import narrative_findings
 from gidr_xl.values import display
 
 _COMPILED: dict[str, tuple[tuple[RuleInstance, Callable[[Values], Outcome]], ...]] = {}
@@ -86,6 +87,7 @@ def _finding(inst: RuleInstance, outcome: Outcome, values: Values, spec: FormatS
         expected=outcome.rhs if relation else None,
         actual=outcome.lhs if relation else anchor_value,
         basis=rule.basis,
+        anchor=spec.cell(inst.anchor).ref if inst.anchor else "",
     )
 
 
@@ -101,4 +103,5 @@ def validate(report: Report) -> Result:
         outcomes[inst.id] = outcome.passed
         if outcome.passed is False:
             found.append(_finding(inst, outcome, values, spec))
+    found.extend(narrative_findings(report))
     return Result(report, tuple(found), outcomes)

@@ -1,0 +1,84 @@
+"""BookAccess over a file, with openpyxl (headless: WPS/LibreOffice users, the server, tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.hyperlink import Hyperlink
+
+from gidr_xl.access import RGB, Grid
+from gidr_xl.reader.opening import check_container
+
+NOTE_AUTHOR = "gidr-xl"
+
+
+def _hex(rgb: RGB) -> str:
+    return "".join(f"{c:02X}" for c in rgb)
+
+
+class OpenpyxlBook:
+    """A workbook file loaded in full; ``save_as`` writes the annotated copy."""
+
+    def __init__(self, path: Path) -> None:
+        check_container(path)
+        self.source = str(path)
+        self.wb = load_workbook(path)
+
+    def sheet_names(self) -> list[str]:
+        return list(self.wb.sheetnames)
+
+    def read(self, wanted: dict[str, tuple[int, int]]) -> Grid:
+        grid: Grid = {}
+        for sheet, (max_col, max_row) in wanted.items():
+            if sheet not in self.wb.sheetnames:
+                continue
+            for row in self.wb[sheet].iter_rows(min_row=1, max_row=max_row, max_col=max_col):
+                for cell in row:
+                    if cell.value is not None:
+                        grid[(sheet, cell.coordinate)] = cell.value
+        return grid
+
+    def read_column(self, sheet: str, column: str, first_row: int, last_row: int) -> list[object]:
+        if sheet not in self.wb.sheetnames:
+            return []
+        ws = self.wb[sheet]
+        return [ws[f"{column}{r}"].value for r in range(first_row, last_row + 1)]
+
+    def set_fill(self, sheet: str, address: str, rgb: RGB) -> None:
+        self.wb[sheet][address].fill = PatternFill("solid", fgColor=_hex(rgb))
+
+    def set_note(self, sheet: str, address: str, text: str | None) -> None:
+        cell = self.wb[sheet][address]
+        cell.comment = None if text is None else Comment(text, NOTE_AUTHOR, width=320, height=140)
+
+    def replace_sheet(
+        self, name: str, rows: list[list[object]], links: dict[tuple[int, int], str], widths: dict[str, float]
+    ) -> None:
+        if name in self.wb.sheetnames:
+            del self.wb[name]
+        ws = self.wb.create_sheet(name)
+        for r, row in enumerate(rows, 1):
+            for c, value in enumerate(row, 1):
+                ws.cell(row=r, column=c, value=value)
+        for (r, c), target in links.items():
+            cell = ws.cell(row=r, column=c)
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=target, display=str(cell.value))
+            cell.font = Font(color="0563C1", underline="single")
+        for col, width in widths.items():
+            ws.column_dimensions[col].width = width
+        for c in range(1, (max((len(r) for r in rows), default=0)) + 1):
+            ws.cell(row=2, column=c).font = Font(bold=True)
+        ws.freeze_panes = "A3"
+
+    def activate(self, sheet: str) -> None:
+        self.wb.active = self.wb.sheetnames.index(sheet)
+        for ws in self.wb.worksheets:
+            ws.sheet_view.tabSelected = ws.title == sheet
+
+    def save_as(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.wb.save(path)
+        return path

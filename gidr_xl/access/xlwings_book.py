@@ -1,0 +1,71 @@
+"""BookAccess over a live Excel workbook through xlwings (the ribbon add-in).
+
+Only this small surface of xlwings is used, so that tests can drive it with a fake:
+``book.sheets`` (iteration, ``[name]``, ``add``), ``sheet.range(...).options(ndim=2).value``,
+``range.color``, ``range.note`` / ``add_note`` / ``note.delete()``, ``range.add_hyperlink``,
+``range.column_width``, ``range.font.bold``, ``sheet.activate()``, ``sheet.delete()``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gidr_xl.access import RGB, Grid
+from gidr_xl.spec.addresses import cell_at
+
+
+class XlwingsBook:
+    def __init__(self, book: Any) -> None:
+        self.book = book
+        self.source = str(getattr(book, "name", "工作簿"))
+
+    def sheet_names(self) -> list[str]:
+        return [s.name for s in self.book.sheets]
+
+    def read(self, wanted: dict[str, tuple[int, int]]) -> Grid:
+        names = set(self.sheet_names())
+        grid: Grid = {}
+        for sheet, (max_col, max_row) in wanted.items():
+            if sheet not in names:
+                continue
+            block = self.book.sheets[sheet].range((1, 1), (max_row, max_col)).options(ndim=2).value
+            for r, row in enumerate(block, 1):
+                for c, value in enumerate(row, 1):
+                    if value is not None:
+                        grid[(sheet, cell_at(c, r))] = value
+        return grid
+
+    def read_column(self, sheet: str, column: str, first_row: int, last_row: int) -> list[object]:
+        if sheet not in self.sheet_names():
+            return []
+        block = self.book.sheets[sheet].range(f"{column}{first_row}:{column}{last_row}").options(ndim=2).value
+        return [row[0] for row in block]
+
+    def set_fill(self, sheet: str, address: str, rgb: RGB) -> None:
+        self.book.sheets[sheet].range(address).color = rgb
+
+    def set_note(self, sheet: str, address: str, text: str | None) -> None:
+        rng = self.book.sheets[sheet].range(address)
+        if rng.note is not None:
+            rng.note.delete()
+        if text is not None:
+            rng.add_note(text)
+
+    def replace_sheet(
+        self, name: str, rows: list[list[object]], links: dict[tuple[int, int], str], widths: dict[str, float]
+    ) -> None:
+        sheets = self.book.sheets
+        if name in self.sheet_names():
+            sheets[name].delete()
+        ws = sheets.add(name, after=sheets[len(self.sheet_names()) - 1])
+        width = max((len(r) for r in rows), default=1)
+        padded = [list(r) + [None] * (width - len(r)) for r in rows]
+        ws.range((1, 1), (len(padded), width)).value = padded  # one bulk write
+        for (r, c), target in links.items():
+            ws.range((r, c)).add_hyperlink(f"#{target}", text_to_display=str(padded[r - 1][c - 1]))
+        for col, w in widths.items():
+            ws.range(f"{col}:{col}").column_width = w
+        ws.range((2, 1), (2, width)).font.bold = True
+
+    def activate(self, sheet: str) -> None:
+        self.book.sheets[sheet].activate()

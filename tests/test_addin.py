@@ -1,0 +1,185 @@
+"""The Excel add-in without Excel: fake xlwings run, --annotate copy, the built .xlam."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from lxml import etree
+
+import gidr_xl
+from gidr_xl.access.openpyxl_book import OpenpyxlBook
+from gidr_xl.addin import ADDIN_FILE, PROJECT_NAME, XLWINGS_VERSION
+from gidr_xl.addin.action import free_path, run
+from gidr_xl.addin.build import CONFIG_ROWS, AddinConfig, build_addin, template_path
+from gidr_xl.cli import Exit, main
+from gidr_xl.errors import GidrError
+from gidr_xl.model import CellId
+from gidr_xl.outputs.annotate import INPUT_RGB, RESULT_SHEET, annotate, validate_book
+from gidr_xl.reader.workbook import read_report
+from gidr_xl.samples import load_sample
+from gidr_xl.spec.loader import load_format
+from gidr_xl.template.writer import write_workbook
+from tests.fake_xlwings import FakeBook
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture()
+def three_faults(tmp_path: Path) -> tuple[Path, set[str]]:
+    """example-2021 with a wrong table sum, a wrong narrative figure and a blank required cell."""
+    spec, values = load_sample("example-2021")
+    paragraphs = spec.form("N1").paragraphs
+    # keep the narrative silent on 行政复议 so that the table-四 fault stays a single finding
+    review = next(p for p in paragraphs if "行政复议" in str(values.get(p.id)))
+    values[review.id] = "持续加强监督保障工作。"
+    values[CellId("T4", ("行政复议", "总计"))] = 5  # table sum: 2 + 1 + 0 + 1 = 4
+    quoted = next(p for p in paragraphs if "收到政府信息公开申请50件" in str(values.get(p.id)))
+    values[quoted.id] = str(values[quoted.id]).replace("申请50件", "申请49件")  # narrative figure
+    blank = CellId("T2", ("行政处罚", "本年处理决定数量"))
+    values[blank] = None  # blank required cell
+    path = write_workbook(spec, tmp_path / "三处错误.xlsx", values=values)
+    expected = {spec.cell(CellId("T4", ("行政复议", "总计"))).ref, quoted.ref, spec.cell(blank).ref}
+    return path, expected
+
+
+def test_fake_excel_run_marks_exactly_the_planted_faults(three_faults) -> None:
+    path, expected = three_faults
+    book = FakeBook(path)
+    summary = run(book)
+    assert "错误 2 项，警告 1 项" in summary
+    marked = book.marked()
+    assert set(marked) == expected
+    assert all(fill is not None and fill != INPUT_RGB and note for fill, note in marked.values())
+    results = book.sheets[RESULT_SHEET]
+    rows = [[results.cells.get((r, c)) for c in range(1, 6)] for r in range(3, 10)]
+    listed = [r for r in rows if r[0]]
+    assert len(listed) == 3 and {r[3] for r in listed} == expected
+    assert all(link.startswith("#'") for link in results.links.values()) and len(results.links) == 3
+    assert book.active == RESULT_SHEET
+    assert book.app.alerts and book.app.alerts[-1][3] == "critical"
+    # one bulk read per sheet, never a per-cell read
+    assert all((r2 - r1, c2 - c1) != (0, 0) for _, r1, c1, r2, c2 in book.reads)
+
+
+def test_gidr_main_entry_point_uses_book_caller(three_faults, monkeypatch) -> None:
+    import xlwings
+
+    path, expected = three_faults
+    book = FakeBook(path)
+    monkeypatch.setattr(xlwings.Book, "caller", staticmethod(lambda: book))
+    gidr_xl.main()
+    assert set(book.marked()) == expected
+
+
+def test_annotate_copy_marks_the_same_cells_and_keeps_every_value(
+    three_faults, tmp_path: Path, capsys
+) -> None:
+    path, expected = three_faults
+    out = tmp_path / "已标记.xlsx"
+    assert main(["validate", str(path), "--annotate", str(out)]) == Exit.FINDINGS
+    capsys.readouterr()
+    before, after = openpyxl.load_workbook(path), openpyxl.load_workbook(out)
+    spec = load_format("gb2021")
+    changed = set()
+    for cell in spec.inputs:
+        old, new = before[cell.sheet][cell.address], after[cell.sheet][cell.address]
+        assert old.value == new.value, cell.ref
+        if old.fill.fgColor.rgb != new.fill.fgColor.rgb or new.comment is not None:
+            changed.add(cell.ref)
+    assert changed == expected
+    results = after[RESULT_SHEET]
+    rows = [r for r in results.iter_rows(min_row=3, values_only=True) if r[0]]
+    assert len(rows) == 3 and {r[3] for r in rows} == expected
+    assert all(results.cell(row=r, column=4).hyperlink.location for r in range(3, 6))
+    assert read_report(out).values == read_report(path).values
+    assert main(["validate", str(path), "--annotate", str(out)]) == Exit.UNUSABLE  # never overwritten
+
+
+def test_rerun_clears_marks_of_fixed_cells(three_faults, tmp_path: Path) -> None:
+    path, expected = three_faults
+    book = OpenpyxlBook(path)
+    annotate(book, validate_book(book))
+    spec = load_format("gb2021")
+    total = spec.cell(CellId("T4", ("行政复议", "总计")))
+    book.wb[total.sheet][total.address] = 4  # staff fix the sum
+    annotate(book, validate_book(book))
+    cell = book.wb[total.sheet][total.address]
+    assert cell.comment is None and cell.fill.fgColor.rgb.endswith("FFF9DB")
+    remaining = {r[3] for r in book.wb[RESULT_SHEET].iter_rows(min_row=3, values_only=True) if r[0]}
+    assert remaining == expected - {total.ref}
+
+
+def test_clean_workbook_offers_to_compile_and_never_overwrites(tmp_path: Path) -> None:
+    spec, values = load_sample("jianghai-2019")
+    path = write_workbook(spec, tmp_path / "江海区.xlsx", values=values)
+    (tmp_path / "江海区.docx").write_text("已有的文件", encoding="utf-8")
+    book = FakeBook(path, answers=["yes"])
+    summary = run(book)
+    assert "结论：通过" in summary
+    assert book.app.alerts[0][2] == "yes_no"
+    assert (tmp_path / "江海区.docx").read_text(encoding="utf-8") == "已有的文件"
+    assert (tmp_path / "江海区(2).docx").stat().st_size > 10_000
+    assert book.marked() == {}
+    assert free_path(tmp_path / "江海区.docx") == tmp_path / "江海区(3).docx"
+
+
+@pytest.fixture(scope="module")
+def xlam(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    config = AddinConfig(pythonpath=r"D:\gidr", conda_env="")
+    return build_addin(tmp_path_factory.mktemp("addin"), config)
+
+
+def test_xlam_is_the_template_with_our_ribbon_and_config(xlam: Path) -> None:
+    from oletools.olevba import VBA_Parser
+
+    assert xlam.name == ADDIN_FILE and xlam.stem == gidr_xl.__name__  # RunMain imports the file's stem
+    with zipfile.ZipFile(xlam) as ours, zipfile.ZipFile(template_path()) as template:
+        assert ours.testzip() is None
+        assert ours.read("xl/vbaProject.bin") == template.read("xl/vbaProject.bin")
+        assert sorted(ours.namelist()) == sorted(template.namelist())
+        ui = etree.fromstring(ours.read("customUI/customUI.xml"))
+        rels = ours.read("_rels/.rels").decode()
+        workbook = ours.read("xl/workbook.xml").decode()
+        sheet = etree.fromstring(ours.read("xl/worksheets/sheet1.xml"))
+    assert "customUI/customUI.xml" in rels and "ui/extensibility" in rels
+    ns = {"ui": "http://schemas.microsoft.com/office/2006/01/customui"}
+    assert ui.find(".//ui:tab", ns).get("label") == "政府信息公开年报"
+    button = ui.find(".//ui:button", ns)
+    assert button.get("label") == "校验" and button.get("size") == "large"
+    macros = {}
+    for _, _, module, code in VBA_Parser(str(xlam)).extract_macros():
+        for sub in re.findall(r"^\s*(?:Public\s+)?Sub\s+(\w+)", code, re.MULTILINE):
+            macros[f"{Path(module).stem}.{sub}"] = code
+    for node in ui.iter():
+        if node.get("onAction"):
+            assert node.get("onAction") in macros, node.get("onAction")
+    assert f'name="{PROJECT_NAME}.conf"' in workbook
+    m = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    cells = {c.get("r"): "".join(c.itertext()) for c in sheet.iter(f"{m}c")}
+    assert cells[f"B{CONFIG_ROWS['Interpreter_Win']}"] == r"%LOCALAPPDATA%\gidr-xl\Scripts\pythonw.exe"
+    assert cells[f"B{CONFIG_ROWS['Interpreter_Mac']}"] == "$HOME/gidr-xl/bin/python"
+    assert cells[f"B{CONFIG_ROWS['PYTHONPATH']}"] == r"D:\gidr"
+    assert cells[f"B{CONFIG_ROWS['Show Console']}"] == "0"
+
+
+def test_xlwings_pin_matches_the_addin(monkeypatch) -> None:
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert f"xlwings=={XLWINGS_VERSION}" in pyproject["project"]["dependencies"]
+    import xlwings
+
+    assert xlwings.__version__ == XLWINGS_VERSION
+    from gidr_xl.addin import install
+
+    monkeypatch.setattr(install, "version", lambda name: "0.30.0")
+    with pytest.raises(GidrError, match=r"0\.30\.0.*0\.37\.8"):
+        install.install(Path("build/gidr_xl.xlam"))
+
+
+def test_install_on_a_machine_without_excel_is_a_clear_error(tmp_path: Path, capsys) -> None:
+    assert main(["addin", "install", "-f", str(tmp_path / "gidr_xl.xlam")]) == Exit.UNUSABLE
+    assert "Windows 或 macOS" in capsys.readouterr().err
