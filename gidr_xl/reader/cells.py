@@ -18,7 +18,6 @@ from defusedxml.ElementTree import parse
 from lxml import etree
 from openpyxl.formula.translate import Translator
 
-from gidr_xl.spec.addresses import split_address
 from gidr_xl.values import ExcelError
 
 _NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -30,11 +29,17 @@ Cells = dict[tuple[str, str], object]
 
 def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → part name inside the zip."""
-    book = parse(zf.open("xl/workbook.xml")).getroot()
     rels = parse(zf.open("xl/_rels/workbook.xml.rels")).getroot()
     targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")}
+    sheets = []
+    # workbook.xml lists the sheets before its (many) defined names: stop at </sheets>
+    for _, elem in _iterparse(zf.open("xl/workbook.xml"), ("end",)):
+        if elem.tag == f"{_NS}sheet":
+            sheets.append(elem)
+        elif elem.tag == f"{_NS}sheets":
+            break
     out = {}
-    for sheet in book.iter(f"{_NS}sheet"):
+    for sheet in sheets:
         target = targets.get(sheet.get(_REL), "")
         path = (
             target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
@@ -57,6 +62,17 @@ def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
             out.append("".join(t.text or "" for t in elem.iter(f"{_NS}t")))
             elem.clear()
     return out
+
+
+def _column_row(address: str) -> tuple[int, int]:
+    """(column, row) of an A1 address (faster than a regular expression for this hot loop)."""
+    col = 0
+    for i, ch in enumerate(address):
+        if "A" <= ch <= "Z":
+            col = col * 26 + ord(ch) - 64
+        else:
+            return col, int(address[i:])
+    return col, 0
 
 
 def _number(text: str) -> int | float:
@@ -117,33 +133,63 @@ class XlsxCells:
     def sheet_names(self) -> list[str]:
         return list(self._paths)
 
-    def read(self, wanted: dict[str, tuple[int, int]]) -> Cells:
-        """Contents of the cells up to (max_col, max_row) of each named sheet."""
+    def read(self, wanted: dict[str, tuple[int, int]], formulas_only: frozenset[str] = frozenset()) -> Cells:
+        """Contents of the cells up to (max_col, max_row) of each named sheet.
+
+        For sheets in ``formulas_only`` only formula cells are returned (a faster pass that
+        visits ``<f>`` elements alone): enough for checking that check formulas are intact.
+        """
         if self._strings is None:
             self._strings = _shared_strings(self._zf)
         cells: Cells = {}
         names = set(self._zf.namelist())
         for sheet, (max_col, max_row) in wanted.items():
             part = self._paths.get(sheet)
-            if part is not None and part in names:
+            if part is None or part not in names:
+                continue
+            if sheet in formulas_only:
+                self._read_formulas(part, sheet, max_col, max_row, cells)
+            else:
                 self._read_sheet(part, sheet, max_col, max_row, cells)
         return cells
+
+    def _read_formulas(self, part: str, sheet: str, max_col: int, max_row: int, cells: Cells) -> None:
+        events = etree.iterparse(
+            self._zf.open(part),
+            events=("end",),
+            tag=f"{_NS}f",
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=False,
+        )
+        for _, elem in events:
+            cell = elem.getparent()
+            address = cell.get("r", "")
+            col, row = _column_row(address)
+            if row > max_row:
+                return
+            if col <= max_col and elem.text:
+                cells[(sheet, address)] = "=" + elem.text
+            cell.clear()
 
     def _read_sheet(self, part: str, sheet: str, max_col: int, max_row: int, cells: Cells) -> None:
         shared: dict[str, tuple[str, str]] = {}
         strings = self._strings or []
-        for event, elem in _iterparse(self._zf.open(part), ("start", "end")):
-            if event == "start":
-                if elem.tag == f"{_NS}row" and int(elem.get("r", "0")) > max_row:
-                    return  # rows come in order: nothing further is wanted
-                continue
-            if elem.tag == f"{_NS}c":
-                address = elem.get("r", "")
-                col, _ = split_address(address)
-                if col <= max_col:
-                    value = _value(elem, strings, shared)
-                    if value is not None:
-                        cells[(sheet, address)] = value
-                elem.clear()
-            elif elem.tag in (f"{_NS}row", f"{_NS}sheetData"):
-                elem.clear()
+        events = etree.iterparse(
+            self._zf.open(part),
+            events=("end",),
+            tag=f"{_NS}c",
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=False,
+        )
+        for _, elem in events:
+            address = elem.get("r", "")
+            col, row = _column_row(address)
+            if row > max_row:
+                return  # rows come in order: nothing further is wanted
+            if col <= max_col:
+                value = _value(elem, strings, shared)
+                if value is not None:
+                    cells[(sheet, address)] = value
+            elem.clear()

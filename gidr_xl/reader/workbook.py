@@ -14,11 +14,12 @@ from openpyxl.utils.datetime import to_excel
 from gidr_xl.errors import SpecError, UnusableWorkbookError
 from gidr_xl.model import CellId, FormatSpec, Severity
 from gidr_xl.reader.cells import XlsxCells
+from gidr_xl.reader.integrity import check_extent, check_formula_findings
 from gidr_xl.reader.opening import check_container
 from gidr_xl.report import Report
 from gidr_xl.spec.addresses import parse_span, top_left
 from gidr_xl.spec.loader import load_format
-from gidr_xl.template.layout import META_SHEET
+from gidr_xl.template.layout import DETAIL_SHEET, META_SHEET
 from gidr_xl.validate import findings as F
 from gidr_xl.validate.findings import Finding, FindingCell
 
@@ -40,13 +41,25 @@ def read_meta(cells: Grid, name: str) -> dict[str, str]:
     return meta
 
 
+_EXTENTS: dict[str, dict[str, tuple[int, int]]] = {}
+
+
 def extent(spec: FormatSpec) -> dict[str, tuple[int, int]]:
-    """Per sheet, the bottom-right corner of every cell the spec knows (labels and inputs)."""
+    """Per sheet, the bottom-right corner of every cell the spec knows (labels, inputs, checks)."""
+    if spec.sha256 not in _EXTENTS:
+        _EXTENTS[spec.sha256] = _extent(spec)
+    return _EXTENTS[spec.sha256]
+
+
+def _extent(spec: FormatSpec) -> dict[str, tuple[int, int]]:
     wanted: dict[str, tuple[int, int]] = {}
     spans = [(c.sheet, c.address) for c in spec.inputs]
     spans += [(t.sheet, lab.span) for t in spec.tables for lab in t.labels]
     for sheet, span in spans:
         _, _, col, row = parse_span(span)
+        c, r = wanted.get(sheet, (0, 0))
+        wanted[sheet] = (max(c, col), max(r, row))
+    for sheet, (col, row) in check_extent(spec).items():
         c, r = wanted.get(sheet, (0, 0))
         wanted[sheet] = (max(c, col), max(r, row))
     return wanted
@@ -130,6 +143,8 @@ def report_from_cells(meta_cells: Grid, grid: Grid, sheets: list[str], source: s
     spec = spec_of(meta, source)
     missing = {s for s in spec.sheets if s not in sheets}
     read_findings = _structure(spec, grid, missing)
+    if not read_findings:  # with tables restructured, every check cell has moved as well
+        read_findings += check_formula_findings(spec, grid)
     if meta.get("spec_sha256") and meta["spec_sha256"] != spec.sha256:
         read_findings.append(
             Finding(
@@ -151,7 +166,7 @@ def read_report(path: Path) -> Report:
         with XlsxCells(path) as book:
             meta_cells = book.read(META_EXTENT)
             spec = spec_of(read_meta(meta_cells, str(path)), str(path))
-            grid = book.read(extent(spec))
+            grid = book.read(extent(spec), formulas_only=frozenset({DETAIL_SHEET}))
             sheets = book.sheet_names
     except UnusableWorkbookError:
         raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from gidr_xl.model import CellId, RuleSpec
 from gidr_xl.rules import ast
@@ -30,11 +31,11 @@ class RuleInstance:
     anchor: CellId | None
     guarded: bool  # a relation between numbers: not evaluated while a cell is blank or not a number
 
-    @property
+    @cached_property
     def key(self) -> str:
         return ",".join(str(v) for _, v in self.bindings)
 
-    @property
+    @cached_property
     def id(self) -> str:
         """Stable id, e.g. ``T3-1[自然人]``; the rule id alone when it has no loops."""
         return f"{self.rule.id}[{self.key}]" if self.bindings else self.rule.id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,13 @@ class Finding:
     def refs(self) -> tuple[str, ...]:
         return tuple(c.ref for c in self.cells)
 
+    @property
+    def fingerprint(self) -> str:
+        """Stable id from rule, instance, cells and their values: survives re-runs and re-ordering,
+        changes when any involved value changes (so a review decision never outlives its data)."""
+        parts = [self.code, self.instance, *(f"{c.ref}={_jsonable(c.value)!r}" for c in self.cells)]
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "code": self.code,
@@ -58,6 +66,7 @@ class Finding:
             "actual": _jsonable(self.actual),
             "basis": self.basis,
             "anchor": self.anchor,
+            "fingerprint": self.fingerprint,
         }
 
 
