@@ -1,8 +1,10 @@
 """Run every benchmark and print its figures."""
 
-from benchmarks import bench_compile, bench_validate
+from benchmarks import bench_compile, bench_localize, bench_validate
 
 if __name__ == "__main__":
     bench_validate.run()
     print()
     bench_compile.run()
+    print()
+    bench_localize.run()

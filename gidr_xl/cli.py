@@ -8,6 +8,8 @@ Examples::
     gidr build build/江海区-2019.xlsx --pdf --html
     gidr validate build/江海区-2019.xlsx --annotate build/江海区-2019-已标记.xlsx
     gidr addin build
+    gidr validate 本年.xlsx --prior 上年.xlsx
+    gidr consolidate a.xlsx b.xlsx c.xlsx -o 汇总.xlsx --org 某某区
     gidr demo
 """
 
@@ -84,10 +86,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from gidr_xl.validate.validator import validate
 
     try:
+        prior = read_report(Path(args.prior)) if args.prior else None
         if args.annotate:
-            result = _annotate(Path(args.file), Path(args.annotate), args.overwrite)
+            result = _annotate(Path(args.file), Path(args.annotate), args.overwrite, prior)
         else:
-            result = validate(read_report(Path(args.file)))
+            result = validate(read_report(Path(args.file)), prior)
     except UnusableWorkbookError as exc:
         if args.json:
             print(json_report.unusable(args.file, str(exc)))
@@ -99,7 +102,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return Exit.OK if result.ok else Exit.FINDINGS
 
 
-def _annotate(source: Path, out: Path, overwrite: bool):
+def _annotate(source: Path, out: Path, overwrite: bool, prior=None):
     """Validate through the openpyxl access layer and save a marked copy (never the original)."""
     from gidr_xl.access.openpyxl_book import OpenpyxlBook
     from gidr_xl.outputs.annotate import annotate, validate_book
@@ -108,7 +111,7 @@ def _annotate(source: Path, out: Path, overwrite: bool):
         raise UsageError("--annotate 的输出文件不能是被校验的工作簿本身，请另取文件名。")
     _refuse_overwrite(out, overwrite)
     book = OpenpyxlBook(source)
-    result = validate_book(book)
+    result = validate_book(book, prior)
     annotate(book, result)
     book.save_as(out)
     return result
@@ -169,6 +172,34 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return worst
 
 
+def cmd_consolidate(args: argparse.Namespace) -> int:
+    """汇总 several organs' workbooks, or compare a parent report with its children."""
+    from gidr_xl.consolidate import check_parent, consolidate
+    from gidr_xl.outputs import text
+
+    paths = [Path(p) for p in args.files]
+    if args.check_parent:
+        differences = check_parent(Path(args.check_parent), paths)
+        for d in differences:
+            print(f"{d.ref}：上级报告为 {display_value(d.parent)}，下级合计为 {display_value(d.children)}")
+        print(f"共 {len(differences)} 处不一致。" if differences else "上级报告与下级报告合计一致。")
+        return Exit.FINDINGS if differences else Exit.OK
+    if not args.output or not args.org:
+        raise UsageError(
+            "汇总需要 -o 输出文件和 --org 汇总单位名称，例如：gidr consolidate a.xlsx b.xlsx -o 汇总.xlsx --org 某某区"
+        )
+    result, sources = consolidate(paths, args.org, Path(args.output), overwrite=args.overwrite)
+    print(f"已汇总 {len(sources)} 个工作簿：{args.output}")
+    print(text.render(result))
+    return Exit.OK if result.ok else Exit.FINDINGS
+
+
+def display_value(value: object) -> str:
+    from gidr_xl.values import display
+
+    return display(value)
+
+
 def cmd_addin(args: argparse.Namespace) -> int:
     """Build, install or remove the Excel ribbon add-in."""
     from gidr_xl.addin import ADDIN_FILE
@@ -218,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="以 JSON 输出校验结果")
     p.add_argument("--all", action="store_true", help="显示全部问题（默认最多显示 50 项）")
     p.add_argument("--annotate", metavar="OUT.xlsx", help="把标色、批注和“校验结果”工作表写入一个副本")
+    p.add_argument("--prior", metavar="LAST.xlsx", help="上年度的年报工作簿（两种格式均可），用于跨年度核对")
     p.add_argument("--overwrite", action="store_true", help="允许覆盖已存在的副本")
     p.set_defaults(func=cmd_validate)
 
@@ -230,6 +262,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="允许覆盖已存在的输出文件")
     p.add_argument("--all", action="store_true", help="显示全部问题")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("consolidate", help="汇总多个单位的年报（表二、表三、表四），或核对上级报告与下级合计")
+    p.add_argument("files", nargs="+", help="各单位的 .xlsx 工作簿（同一年度、同一格式）")
+    p.add_argument("-o", "--output", help="汇总工作簿的输出路径")
+    p.add_argument("--org", help="汇总单位名称，如“某某区”")
+    p.add_argument("--check-parent", metavar="PARENT.xlsx", help="核对该上级报告与各下级报告合计是否逐格一致")
+    p.add_argument("--overwrite", action="store_true", help="允许覆盖已存在的输出文件")
+    p.set_defaults(func=cmd_consolidate)
 
     p = sub.add_parser("addin", help="Excel 功能区加载项：build 生成、install 安装、uninstall 移除")
     p.add_argument("action", choices=["build", "install", "uninstall"])

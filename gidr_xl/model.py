@@ -175,6 +175,19 @@ class NarrativeCheck:
 
 
 @dataclass(frozen=True)
+class SimilarityCheck:
+    """A narrative part that must not repeat last year's text (ratio ≥ threshold is a finding)."""
+
+    id: str
+    severity: Severity
+    forms: tuple[str, ...]
+    threshold: float
+    title: str
+    message: str
+    basis: str
+
+
+@dataclass(frozen=True)
 class Section:
     key: str
     heading: str
@@ -202,6 +215,8 @@ class FormatSpec:
     groups: dict[str, tuple[str, ...]]
     rules: tuple[RuleSpec, ...]
     narrative_checks: tuple[NarrativeCheck, ...]
+    cross_year_rules: tuple[RuleSpec, ...]
+    similarity_checks: tuple[SimilarityCheck, ...]
     sha256: str
     _by_id: dict[CellId, InputCell] = field(default_factory=dict, repr=False, compare=False)
 

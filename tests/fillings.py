@@ -34,6 +34,8 @@ def valid_filling(spec: FormatSpec, rng: random.Random, scale: int = 6) -> dict[
     for cell in spec.table("T2").inputs:
         values[cell.id] = _random_of_type(cell.type, rng, scale * 3)
     for row in spec.groups.get("表二文件", ()):
+        if not spec.has_cell(CellId("T2", (row, "本年新公开数量"))):
+            continue  # only the 2019 format has 对外公开总数量 ≥ 本年新公开数量
         new = values[CellId("T2", (row, "本年新公开数量"))]
         values[CellId("T2", (row, "对外公开总数量"))] = new + rng.randint(0, scale)  # type: ignore[operator]
     results = spec.groups["办理结果"]

@@ -12,6 +12,7 @@ import datetime as dt
 from gidr_xl.access import RGB, BookAccess
 from gidr_xl.model import Severity
 from gidr_xl.reader.workbook import META_EXTENT, extent, read_meta, report_from_cells, spec_of
+from gidr_xl.report import Report
 from gidr_xl.spec.addresses import quote_sheet
 from gidr_xl.validate.findings import Finding
 from gidr_xl.validate.validator import Result, validate
@@ -28,12 +29,17 @@ LABEL_RGB: RGB = (0xED, 0xED, 0xED)
 MARK_RGB: dict[Severity, RGB] = {Severity.ERROR: (0xFF, 0xC7, 0xCE), Severity.WARNING: (0xFF, 0xEB, 0x9C)}
 
 
-def validate_book(book: BookAccess) -> Result:
-    """Read the workbook through ``book`` (one bulk read per sheet) and validate it."""
+def read_book(book: BookAccess) -> Report:
+    """Read the workbook through ``book`` (one bulk read per sheet)."""
     meta_cells = book.read(META_EXTENT)
     spec = spec_of(read_meta(meta_cells, book.source), book.source)
     grid = book.read(extent(spec))
-    return validate(report_from_cells(meta_cells, grid, book.sheet_names(), book.source))
+    return report_from_cells(meta_cells, grid, book.sheet_names(), book.source)
+
+
+def validate_book(book: BookAccess, prior: Report | None = None) -> Result:
+    """Read the workbook through ``book`` and validate it (against last year's, if given)."""
+    return validate(read_book(book), prior)
 
 
 def _split(ref: str) -> tuple[str, str]:

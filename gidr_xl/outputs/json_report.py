@@ -21,6 +21,7 @@ def to_dict(result: Result) -> dict[str, Any]:
         "valid": result.ok,
         "summary": {"errors": result.errors, "warnings": result.warnings, "skipped": result.skipped},
         "findings": [f.to_dict() for f in result.findings],
+        "localisation": result.localisation.to_dict() if result.localisation else None,
     }
 
 

@@ -41,6 +41,9 @@ def render(result: Result, max_findings: int | None = None) -> str:
         lines.extend(render_finding(finding))
     if len(shown) < len(result.findings):
         lines.append(f"……另有 {len(result.findings) - len(shown)} 项未显示（使用 --all 显示全部）")
+    if result.localisation is not None:
+        lines.append("")
+        lines.extend(result.localisation.describe())
     if result.findings:
         lines.append("")
     lines.append(

@@ -28,6 +28,7 @@ from gidr_xl.model import (
     RuleSpec,
     Section,
     Severity,
+    SimilarityCheck,
     TableSpec,
     TypeInfo,
 )
@@ -95,10 +96,10 @@ def _merge(path: Path) -> tuple[dict[str, Any], list[tuple[Path, str, dict[str, 
                 merged[key] = {**value, **merged.get(key, {})}
             else:
                 merged.setdefault(key, value)
-        for key in ("tables", "forms", "rules", "narrative_checks"):
+        for key in ("tables", "forms", "rules", "narrative_checks", "cross_year_rules"):
             for i, entry in enumerate(inc.get(key, [])):
                 origins.append((path.parent / name, f"{key}[{i}]", entry))
-    for key in ("tables", "forms", "rules", "narrative_checks"):
+    for key in ("tables", "forms", "rules", "narrative_checks", "cross_year_rules"):
         for i, entry in enumerate(data.get(key, [])):
             origins.append((path, f"{key}[{i}]", entry))
     return merged, origins
@@ -479,6 +480,23 @@ def load_path(path: Path) -> FormatSpec:
         _narrative_check(e, _where_of(origins, e, path), known, {f.id for f in forms})
         for e in data.get("narrative_checks", [])
     )
+    cross_year, similarity = [], []
+    for entry in data.get("cross_year_rules", []):
+        where = _where_of(origins, entry, path)
+        if entry.get("kind") == "similarity":
+            similarity.append(
+                SimilarityCheck(
+                    id=_need(entry, "id", str, where),
+                    severity=Severity(entry.get("severity")),
+                    forms=tuple(_need(entry, "forms", list, where)),
+                    threshold=float(_need(entry, "threshold", (int, float), where)),
+                    title=_need(entry, "title", str, where),
+                    message=_need(entry, "message", str, where),
+                    basis=str(entry.get("basis", "")),
+                )
+            )
+        else:
+            cross_year.append(_rule(entry, where))  # cells of last year are checked when used
     return FormatSpec(
         id=fid,
         name=_need(data, "name", str, top),
@@ -492,6 +510,8 @@ def load_path(path: Path) -> FormatSpec:
         groups=groups,
         rules=rules,
         narrative_checks=narrative,
+        cross_year_rules=tuple(cross_year),
+        similarity_checks=tuple(similarity),
         sha256=_canonical_hash(data),
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gidr_xl.model import CellId, FormatSpec, Severity
 from gidr_xl.report import Report
@@ -11,6 +12,9 @@ from gidr_xl.rules import ast
 from gidr_xl.rules.catalog import instances
 from gidr_xl.rules.expand import RuleInstance
 from gidr_xl.rules.python import Outcome, Values, compile_instance
+
+if TYPE_CHECKING:
+    from gidr_xl.validate.localize import Localisation
 from gidr_xl.validate.findings import Finding, FindingCell
 from gidr_xl.validate.narrative import narrative_findings
 from gidr_xl.values import display
@@ -32,6 +36,7 @@ class Result:
     report: Report
     findings: tuple[Finding, ...]
     outcomes: dict[str, bool | None]
+    localisation: Localisation | None = None
 
     @property
     def errors(self) -> int:
@@ -50,23 +55,29 @@ class Result:
         return self.errors == 0
 
 
+RefOf = Callable[[CellId], str]
+
+
 def _describe(spec: FormatSpec, cell_id: CellId) -> str:
     cell = spec.cell(cell_id)
     return f"{cell.ref}（{cell.label}）"
 
 
-def _sides(inst: RuleInstance, values: Values, spec: FormatSpec) -> tuple[FindingCell, ...]:
+def _sides(inst: RuleInstance, values: Values, ref_of: RefOf) -> tuple[FindingCell, ...]:
     expr = inst.expr
     if isinstance(expr, ast.Compare) and inst.guarded:
         left, right = ast.cells_of(expr.left), ast.cells_of(expr.right)
     else:
         left, right = inst.cells, ()
-    out = [FindingCell(spec.cell(c).ref, str(c), values.get(c), "left" if right else "cell") for c in left]
-    out += [FindingCell(spec.cell(c).ref, str(c), values.get(c), "right") for c in right]
+    out = [FindingCell(ref_of(c), str(c), values.get(c), "left" if right else "cell") for c in left]
+    out += [FindingCell(ref_of(c), str(c), values.get(c), "right") for c in right]
     return tuple(out)
 
 
-def _finding(inst: RuleInstance, outcome: Outcome, values: Values, spec: FormatSpec) -> Finding:
+def rule_finding(
+    inst: RuleInstance, outcome: Outcome, values: Values, spec: FormatSpec, ref_of: RefOf | None = None
+) -> Finding:
+    """The finding of a failed instance (``ref_of`` locates cells that are not in ``spec``)."""
     rule = inst.rule
     fields = {k: spec.key_label(v) for k, v in inst.bindings if isinstance(v, str)}
     anchor_value = values.get(inst.anchor) if inst.anchor else None
@@ -83,7 +94,7 @@ def _finding(inst: RuleInstance, outcome: Outcome, values: Values, spec: FormatS
         title=rule.title,
         message=rule.message.format(**fields),
         instance=inst.id,
-        cells=_sides(inst, values, spec),
+        cells=_sides(inst, values, ref_of or (lambda c: spec.cell(c).ref)),
         expected=outcome.rhs if relation else None,
         actual=outcome.lhs if relation else anchor_value,
         basis=rule.basis,
@@ -91,8 +102,11 @@ def _finding(inst: RuleInstance, outcome: Outcome, values: Values, spec: FormatS
     )
 
 
-def validate(report: Report) -> Result:
-    """Evaluate every rule; a restructured workbook yields only its structure findings."""
+def validate(report: Report, prior: Report | None = None) -> Result:
+    """Evaluate every rule (and, given last year's report, the cross-year rules).
+
+    A restructured workbook yields only its structure findings.
+    """
     spec, values = report.spec, report.values
     if report.structure_broken:
         return Result(report, tuple(report.read_findings), {})
@@ -102,6 +116,15 @@ def validate(report: Report) -> Result:
         outcome = check(values)
         outcomes[inst.id] = outcome.passed
         if outcome.passed is False:
-            found.append(_finding(inst, outcome, values, spec))
+            found.append(rule_finding(inst, outcome, values, spec))
     found.extend(narrative_findings(report))
-    return Result(report, tuple(found), outcomes)
+    localisation = None
+    if any(outcomes[i.id] is False and i.guarded for i, _ in compiled(spec)):
+        from gidr_xl.validate.localize import localize  # SciPy loads only when a relation fails
+
+        localisation = localize(report)
+    if prior is not None and not prior.structure_broken:
+        from gidr_xl.validate.prior import cross_year_findings
+
+        found.extend(cross_year_findings(report, prior))
+    return Result(report, tuple(found), outcomes, localisation)
