@@ -136,7 +136,12 @@ def check_parent(parent: Path, children: list[Path]) -> list[Difference]:
     out = []
     for cell_id, value in total.items():
         mine = report.values.get(cell_id)
-        if not (is_number(mine) and is_number(value) and abs(float(mine) - float(value)) < 1e-9):  # type: ignore[arg-type]
-            if display(mine) != display(value):
-                out.append(Difference(spec.cell(cell_id).ref, mine, value))
+        if not _same(mine, value):
+            out.append(Difference(spec.cell(cell_id).ref, mine, value))
     return out
+
+
+def _same(a: object, b: object) -> bool:
+    if is_number(a) and is_number(b):
+        return abs(float(a) - float(b)) < 1e-9  # type: ignore[arg-type]
+    return display(a) == display(b)

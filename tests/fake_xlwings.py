@@ -146,6 +146,11 @@ class FakeSheets(list):
 class FakeApp:
     answers: list[str] = field(default_factory=list)
     alerts: list[tuple[str, str | None, str, str | None]] = field(default_factory=list)
+    picked: str | None = None  # what the file dialog returns
+
+    @property
+    def api(self) -> SimpleNamespace:
+        return SimpleNamespace(GetOpenFilename=lambda *args: self.picked or False)
 
     def alert(
         self,
@@ -160,10 +165,10 @@ class FakeApp:
 
 
 class FakeBook:
-    def __init__(self, path: Path, answers: list[str] | None = None) -> None:
+    def __init__(self, path: Path, answers: list[str] | None = None, picked: str | None = None) -> None:
         self.name = path.name
         self.fullname = str(path)
-        self.app = FakeApp(list(answers or []))
+        self.app = FakeApp(list(answers or []), picked=picked)
         self.sheets = FakeSheets()
         self.sheets.book = self
         self.active: str | None = None

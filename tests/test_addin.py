@@ -118,10 +118,10 @@ def test_clean_workbook_offers_to_compile_and_never_overwrites(tmp_path: Path) -
     spec, values = load_sample("jianghai-2019")
     path = write_workbook(spec, tmp_path / "江海区.xlsx", values=values)
     (tmp_path / "江海区.docx").write_text("已有的文件", encoding="utf-8")
-    book = FakeBook(path, answers=["yes"])
+    book = FakeBook(path, answers=["no", "yes"])  # no last-year workbook; yes, compile
     summary = run(book)
     assert "结论：通过" in summary
-    assert book.app.alerts[0][2] == "yes_no"
+    assert [a[2] for a in book.app.alerts[:2]] == ["yes_no", "yes_no"]
     assert (tmp_path / "江海区.docx").read_text(encoding="utf-8") == "已有的文件"
     assert (tmp_path / "江海区(2).docx").stat().st_size > 10_000
     assert book.marked() == {}
@@ -183,3 +183,25 @@ def test_xlwings_pin_matches_the_addin(monkeypatch) -> None:
 def test_install_on_a_machine_without_excel_is_a_clear_error(tmp_path: Path, capsys) -> None:
     assert main(["addin", "install", "-f", str(tmp_path / "gidr_xl.xlam")]) == Exit.UNUSABLE
     assert "Windows 或 macOS" in capsys.readouterr().err
+
+
+def test_last_years_workbook_is_asked_once_and_remembered(tmp_path: Path) -> None:
+    spec, values = load_sample("example-2021")
+    this = write_workbook(spec, tmp_path / "2025.xlsx", values=values)
+    last_values = dict(values)
+    last_values[CellId("INFO", ("报告年度",))] = 2024
+    last = write_workbook(spec, tmp_path / "2024.xlsx", values=last_values)  # its 结转 ≠ this 上年结转
+    book = FakeBook(this, answers=["yes"], picked=str(last))
+    run(book)
+    assert "跨年度" in book.app.alerts[0][0]
+    codes = {
+        row[1].split("[")[0]
+        for row in ([book.sheets[RESULT_SHEET].cells.get((r, c)) for c in range(1, 3)] for r in range(3, 40))
+        if row[1]
+    }
+    assert "X3-1" in codes
+    meta = book.sheets["_meta"].cells
+    assert str(last) in meta.values()
+    asked = len(book.app.alerts)
+    run(book)  # second click: no question, same cross-year check
+    assert not any("跨年度" in a[0] for a in book.app.alerts[asked:])

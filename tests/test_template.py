@@ -68,7 +68,7 @@ def test_every_input_cell_has_validation_name_and_is_unlocked(
 
 
 def test_labels_and_checks_are_locked_and_sheets_protected(spec: FormatSpec, wb: openpyxl.Workbook) -> None:
-    for sheet in (*spec.sheets, CHECK_SHEET, DETAIL_SHEET, META_SHEET):
+    for sheet in (*spec.sheets, CHECK_SHEET, DETAIL_SHEET):
         assert wb[sheet].protection.sheet, sheet
         assert not wb[sheet].protection.password
     for table in spec.tables:

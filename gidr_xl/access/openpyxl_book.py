@@ -78,6 +78,9 @@ class OpenpyxlBook:
         for ws in self.wb.worksheets:
             ws.sheet_view.tabSelected = ws.title == sheet
 
+    def write_cell(self, sheet: str, address: str, value: object) -> None:
+        self.wb[sheet][address] = value
+
     def save_as(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.wb.save(path)

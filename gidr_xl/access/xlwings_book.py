@@ -69,3 +69,14 @@ class XlwingsBook:
 
     def activate(self, sheet: str) -> None:
         self.book.sheets[sheet].activate()
+
+    def write_cell(self, sheet: str, address: str, value: object) -> None:
+        self.book.sheets[sheet].range(address).value = [[value]]
+
+    def ask_for_workbook(self, title: str) -> str | None:
+        """Excel's own file dialog (Application.GetOpenFilename); None when cancelled."""
+        try:
+            chosen = self.book.app.api.GetOpenFilename("Excel 工作簿 (*.xlsx),*.xlsx", 1, title)
+        except Exception:
+            return None
+        return chosen if isinstance(chosen, str) and chosen else None

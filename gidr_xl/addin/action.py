@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from gidr_xl.access.xlwings_book import XlwingsBook
+from gidr_xl.addin.prior import prior_report
 from gidr_xl.errors import GidrError
 from gidr_xl.outputs.annotate import annotate, summary_line, validate_book
 
@@ -26,7 +27,7 @@ def run(book: Any) -> str:
     app = book.app
     access = XlwingsBook(book)
     try:
-        result = validate_book(access)
+        result = validate_book(access, prior_report(access, TITLE))
     except GidrError as exc:
         app.alert(str(exc), title=TITLE, mode="critical")
         return str(exc)

@@ -367,8 +367,7 @@ class _Builder:
         for row, (k, v) in enumerate(meta, 1):
             ws.cell(row=row, column=1, value=k)
             ws.cell(row=row, column=2, value=v)
-        ws.sheet_state = "veryHidden"
-        ws.protection.sheet = True
+        ws.sheet_state = "veryHidden"  # unprotected: the add-in records last year's workbook here
 
 
 def _put(ws: Worksheet, cell: InputCell, value: object) -> None:

@@ -1,0 +1,48 @@
+"""Last year's workbook for the cross-year checks: asked once, remembered in the metadata."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gidr_xl.access.xlwings_book import XlwingsBook
+from gidr_xl.errors import GidrError
+from gidr_xl.reader.workbook import META_EXTENT, read_meta, read_report
+from gidr_xl.report import Report
+from gidr_xl.template.layout import META_SHEET
+
+PRIOR_KEY = "prior_workbook"
+DECLINED = "（不核对）"
+
+
+def remember(access: XlwingsBook, meta_cells: dict, value: str) -> None:
+    """Write the choice into the metadata sheet (its own row, reused next time)."""
+    keys = {
+        int(a[1:]): v for (sheet, a), v in meta_cells.items() if sheet == META_SHEET and a.startswith("A")
+    }
+    row = next((r for r, v in keys.items() if v == PRIOR_KEY), max(keys, default=0) + 1)
+    access.write_cell(META_SHEET, f"A{row}", PRIOR_KEY)
+    access.write_cell(META_SHEET, f"B{row}", value)
+
+
+def prior_report(access: XlwingsBook, title: str) -> Report | None:
+    """Last year's report, asking for the workbook the first time only."""
+    meta_cells = access.read(META_EXTENT)
+    chosen = read_meta(meta_cells, access.source).get(PRIOR_KEY)
+    if chosen is None:
+        app = access.book.app
+        answer = app.alert(
+            "是否指定上年度的年报工作簿，用于跨年度核对（上年结转、现行有效件数等）？\n只需指定一次，会记在本工作簿中。",
+            title=title,
+            buttons="yes_no",
+        )
+        chosen = (
+            access.ask_for_workbook("请选择上年度的年报工作簿") if answer == "yes" else None
+        ) or DECLINED
+        remember(access, meta_cells, chosen)
+    if chosen == DECLINED or not chosen:
+        return None
+    try:
+        return read_report(Path(chosen))
+    except GidrError as exc:
+        access.book.app.alert(f"上年度工作簿无法读取，本次不做跨年度核对：{exc}", title=title)
+        return None
