@@ -44,11 +44,22 @@ def _cell_margins(table: DocxTable, margin: Length) -> None:
     table._tbl.tblPr.append(margins)
 
 
+_TC_PROPS: dict[tuple[int, int, str | None], object] = {}
+
+
 def _tc_props(tc, width: Length, span: int, vmerge: str | None) -> None:
-    """Replace the cell's properties in one go (schema order: tcW, gridSpan, vMerge, vAlign)."""
+    """Replace the cell's properties (a copy of a cached element per width/span/merge)."""
     old = tc.find(qn("w:tcPr"))
     if old is not None:
         tc.remove(old)
+    key = (int(width), span, vmerge)
+    if key not in _TC_PROPS:
+        _TC_PROPS[key] = _new_tc_props(width, span, vmerge)
+    tc.insert(0, copy.deepcopy(_TC_PROPS[key]))
+
+
+def _new_tc_props(width: Length, span: int, vmerge: str | None):
+    """Schema order: tcW, gridSpan, vMerge, vAlign."""
     props = OxmlElement("w:tcPr")
     tcw = OxmlElement("w:tcW")
     tcw.set(qn("w:w"), str(int(width.twips)))
@@ -65,7 +76,7 @@ def _tc_props(tc, width: Length, span: int, vmerge: str | None) -> None:
     valign = OxmlElement("w:vAlign")
     valign.set(qn("w:val"), "center")
     props.append(valign)
-    tc.insert(0, props)
+    return props
 
 
 def _prototype(size: Length, bold: bool) -> CT_P:

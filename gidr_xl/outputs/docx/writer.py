@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+from functools import lru_cache
 from pathlib import Path
 
 import docx
@@ -148,18 +150,27 @@ def _table(doc: DocxDocument, table: Table, landscape: bool) -> None:
     build_table(doc, table, _widths(table, width), size)
 
 
-def write_docx(document: Document, path: Path) -> Path:
-    """Render ``document`` to ``path``."""
+@lru_cache(maxsize=1)
+def _base() -> bytes:
+    """An empty document with our styles, page setup and page numbers (built once per process)."""
     doc = docx.Document()
     _setup_styles(doc)
     _page(doc.sections[0], landscape=False)
     _footers(doc, doc.sections[0])
-    doc.core_properties.title = document.title
-    doc.core_properties.language = "zh-CN"
     body = doc.element.body
     for child in list(body):  # the default template starts with one empty paragraph
         if child.tag == qn("w:p"):
             body.remove(child)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
+
+
+def write_docx(document: Document, path: Path) -> Path:
+    """Render ``document`` to ``path``."""
+    doc = docx.Document(io.BytesIO(_base()))
+    doc.core_properties.title = document.title
+    doc.core_properties.language = "zh-CN"
     if document.notice:
         _paragraph(doc, document.notice, NOTICE_STYLE)
     _paragraph(doc, document.title, TITLE_STYLE)
