@@ -10,6 +10,8 @@ Examples::
     gidr addin build
     gidr validate 本年.xlsx --prior 上年.xlsx
     gidr consolidate a.xlsx b.xlsx c.xlsx -o 汇总.xlsx --org 某某区
+    gidr import 江海区-2019.txt -o build/江海区-2019.xlsx
+    gidr audit 已发布年报/ --out build/审核.csv --prior
     gidr demo
 """
 
@@ -200,6 +202,53 @@ def display_value(value: object) -> str:
     return display(value)
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Read a published report back into our workbook, then validate it."""
+    from gidr_xl.importer.workbook import import_report, write_imported
+    from gidr_xl.outputs import text
+    from gidr_xl.validate.validator import validate
+
+    source = Path(args.file)
+    out = Path(args.output or source.with_suffix(".xlsx"))
+    _refuse_overwrite(out, args.overwrite)
+    imported = import_report(source, year=args.year, org=args.org)
+    report = imported.report
+    write_imported(imported, out)
+    print(
+        f"已导入：{out}（{report.spec.name}，{report.org or '机关名称未识别'}，{report.year or '年度未识别'}）"
+    )
+    print(f"表格单元格读取 {imported.completeness:.0%}；逐格来源见“导入来源”工作表。")
+    for line in imported.unread:
+        print(f"  未读取：{line}")
+    for line in imported.ambiguities:
+        print(f"  有歧义：{line}")
+    result = validate(report)
+    print(text.render(result, None if args.all else 50))
+    return Exit.OK if result.ok else Exit.FINDINGS
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Import and validate a folder of published reports; write a CSV summary and findings."""
+    from gidr_xl.importer.audit import audit, report_files, write_csv
+
+    files = report_files([Path(p) for p in args.paths])
+    if not files:
+        raise UsageError("没有找到可审核的年报文件（.txt、.html、.docx、.pdf）。")
+    counter = iter(range(1, len(files) + 1))
+
+    def progress(path: Path) -> None:
+        n = next(counter)
+        bar = "█" * (20 * n // len(files))
+        print(f"\r[{bar:<20}] {n}/{len(files)} {path.name[:40]}", end="", file=sys.stderr, flush=True)
+
+    items = audit([Path(p) for p in args.paths], prior=args.prior, progress=progress)
+    print(file=sys.stderr)
+    summary, findings = write_csv(items, Path(args.out))
+    failed = sum(1 for i in items if i.result is None or not i.result.ok)
+    print(f"已审核 {len(items)} 份年报，{failed} 份有错误或无法读取。汇总：{summary}；问题明细：{findings}")
+    return Exit.OK if failed == 0 else Exit.FINDINGS
+
+
 def cmd_addin(args: argparse.Namespace) -> int:
     """Build, install or remove the Excel ribbon add-in."""
     from gidr_xl.addin import ADDIN_FILE
@@ -262,6 +311,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="允许覆盖已存在的输出文件")
     p.add_argument("--all", action="store_true", help="显示全部问题")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("import", help="把已发布的年报（.txt/.html/.docx/.pdf）读回工作簿并校验")
+    p.add_argument("file", help="已发布的年报文件")
+    p.add_argument("-o", "--output", help="输出的 .xlsx（默认与原文件同名）")
+    p.add_argument("--year", type=int, help="报告年度（标题中识别不出时使用）")
+    p.add_argument("--org", help="机关名称（标题中识别不出时使用）")
+    p.add_argument("--overwrite", action="store_true", help="允许覆盖已存在的输出文件")
+    p.add_argument("--all", action="store_true", help="显示全部问题")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("audit", help="批量审核已发布的年报：导入、校验，输出 CSV")
+    p.add_argument("paths", nargs="+", help="年报文件或目录")
+    p.add_argument("--out", required=True, help="汇总 CSV 路径（问题明细写在同目录的 *-findings.csv）")
+    p.add_argument("--prior", action="store_true", help="同一机关相邻两年的报告都在时做跨年度核对")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("consolidate", help="汇总多个单位的年报（表二、表三、表四），或核对上级报告与下级合计")
     p.add_argument("files", nargs="+", help="各单位的 .xlsx 工作簿（同一年度、同一格式）")

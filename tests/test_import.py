@@ -1,0 +1,151 @@
+"""Import of published reports: the Jianghai text, our compiled documents, synthetic layouts."""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+import pytest
+
+from gidr_xl.cli import Exit, main
+from gidr_xl.compile import compile_report, planned_outputs
+from gidr_xl.errors import UnusableWorkbookError
+from gidr_xl.importer.digits import candidate_splits, grouped_total_check, row_total_check
+from gidr_xl.importer.parse import parse_lines
+from gidr_xl.importer.sources import Line, read_lines
+from gidr_xl.importer.workbook import import_report
+from gidr_xl.model import CellId
+from gidr_xl.office import soffice
+from gidr_xl.outputs.document import build_document
+from gidr_xl.reader.workbook import read_report
+from gidr_xl.report import Report
+from gidr_xl.samples import load_sample
+from gidr_xl.validate.validator import validate
+from tests.conftest import REFERENCE
+from tests.corpus import LAYOUTS, render
+
+JIANGHAI = REFERENCE / "samples" / "jianghai-2019-report.txt"
+SAMPLES = ("jianghai-2019", "example-2021")
+
+
+def accuracy(name: str, imported) -> tuple[int, int]:
+    spec, truth = load_sample(name)
+    cells = [c.id for t in spec.tables for c in t.inputs if truth.get(c.id) is not None]
+    right = sum(imported.report.values.get(c) == truth[c] for c in cells)
+    return right, len(cells)
+
+
+@pytest.mark.skipif(not JIANGHAI.exists(), reason="shared/reference sample not beside the checkout")
+def test_jianghai_text_reproduces_every_number_and_validates(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "江海区.xlsx"
+    assert main(["import", str(JIANGHAI), "-o", str(out)]) == Exit.OK
+    assert "表格单元格读取 100%" in capsys.readouterr().out
+    report = read_report(out)
+    _, truth = load_sample("jianghai-2019")
+    assert report.spec.id == "gb2019" and report.org == "江海区政府办公室" and report.year == 2019
+    for cell, value in truth.items():
+        if cell.table.startswith("T"):
+            assert report.values.get(cell) == value, cell  # local 政府集中采购 rows included
+    assert validate(report).ok
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Path]:
+    out = {}
+    for name in SAMPLES:
+        spec, values = load_sample(name)
+        folder = tmp_path_factory.mktemp(name)
+        report = Report(spec, values)
+        outputs = compile_report(
+            validate(report), planned_outputs(folder / f"{name}.docx", pdf=soffice() is not None, html=True)
+        )
+        for path in outputs.written:
+            out[(name, path.suffix)] = path
+    return out
+
+
+def test_corpus_accuracy(compiled, tmp_path: Path, capsys) -> None:
+    """Cell accuracy on every layout of the corpus (the figure is printed and kept in the README)."""
+    results: dict[str, list[int]] = {}
+    for name in SAMPLES:
+        spec, values = load_sample(name)
+        document = build_document(Report(spec, values))
+        for layout, (row, heading) in LAYOUTS.items():
+            for seed in range(3):
+                path = tmp_path / f"{name}-{layout}-{seed}.txt"
+                path.write_text(render(document, row, heading, random.Random(seed)), encoding="utf-8")
+                right, total = accuracy(name, import_report(path))
+                results.setdefault(layout, [0, 0])
+                results[layout][0] += right
+                results[layout][1] += total
+        for suffix in (".docx", ".html", ".pdf"):
+            if (name, suffix) in compiled:
+                right, total = accuracy(name, import_report(compiled[(name, suffix)]))
+                results.setdefault(suffix, [0, 0])
+                results[suffix][0] += right
+                results[suffix][1] += total
+    with capsys.disabled():
+        print()
+        for layout, (right, total) in results.items():
+            print(f"import accuracy {layout:28s} {right}/{total} = {right / total:.2%}")
+    assert all(right / total >= 0.99 for right, total in results.values()), results
+
+
+def test_run_together_digits_split_by_the_tables_arithmetic() -> None:
+    assert candidate_splits("230000023", 7, row_total_check(7)) == [[23, 0, 0, 0, 0, 0, 23]]
+    two = candidate_splits("110000011", 7, row_total_check(7))
+    assert sorted(two) == [[1, 10, 0, 0, 0, 0, 11], [11, 0, 0, 0, 0, 0, 11]]
+    digits = "".join(map(str, [2, 1, 0, 1, 4, 1, 0, 0, 1, 2, 0, 0, 0, 0, 0]))
+    assert candidate_splits(digits, 15, grouped_total_check(5)) == [
+        [2, 1, 0, 1, 4, 1, 0, 0, 1, 2, 0, 0, 0, 0, 0]
+    ]
+
+
+def _run_together(values: dict[CellId, object], spec) -> list[Line]:
+    document = build_document(Report(spec, values))
+    text = render(document, LAYOUTS["run-together"][0], lambda h: h, random.Random(0))
+    return [Line(t.strip(), f"第 {n} 行") for n, t in enumerate(text.splitlines(), 1) if t.strip()]
+
+
+def test_two_consistent_splits_are_reported_as_ambiguous_not_guessed() -> None:
+    spec, values = load_sample("jianghai-2019")
+    imported = parse_lines(_run_together(values, spec))  # every row flattened, each split unique
+    assert not imported.ambiguities and accuracy("jianghai-2019", imported) == (207, 207)
+    # Rows 一, （一）予以公开 and （七）总计 of 11 requests by natural persons flatten to
+    # "110000011", which reads as 11,0,0,0,0,0,11 or as 1,10,0,0,0,0,11; table 三's relations
+    # hold either way, so the importer must say so and leave the rows unread.
+    for row in ("一", "三.一", "三.七"):
+        for col, value in zip(spec.groups["C7"], (11, 0, 0, 0, 0, 0, 11), strict=True):
+            values[CellId("T3", (row, col))] = value
+    assert validate(Report(spec, values)).ok
+    imported = parse_lines(_run_together(values, spec))
+    assert len(imported.ambiguities) == 3 and all("不止一种" in a for a in imported.ambiguities)
+    for row in ("一", "三.一", "三.七"):
+        assert CellId("T3", (row, "自然人")) not in imported.provenance  # left unread, never guessed
+    assert imported.report.values[CellId("T3", ("二", "总计"))] == 0  # the other rows are still read
+
+
+def test_unsupported_and_unreadable_inputs(tmp_path: Path, capsys) -> None:
+    odd = tmp_path / "报告.rtf"
+    odd.write_text("x", encoding="utf-8")
+    with pytest.raises(UnusableWorkbookError, match="不支持的文件类型"):
+        read_lines(odd)
+    assert main(["import", str(odd), "-o", str(tmp_path / "x.xlsx")]) == Exit.UNUSABLE
+    assert "不支持的文件类型" in capsys.readouterr().err
+
+
+def test_audit_writes_one_row_per_report(compiled, tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "published"
+    folder.mkdir()
+    for (name, suffix), path in compiled.items():
+        if suffix in (".docx", ".html"):
+            (folder / f"{name}{suffix}").write_bytes(path.read_bytes())
+    out = tmp_path / "审核.csv"
+    assert main(["audit", str(folder), "--out", str(out), "--prior"]) == Exit.OK
+    capsys.readouterr()
+    with out.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 4 and {r["表格读取率"] for r in rows} == {"100.0%"}
+    assert {r["机关名称"] for r in rows} == {"江海区政府办公室", "示例市示例局（示例数据）"}
+    assert out.with_name("审核-findings.csv").exists()
