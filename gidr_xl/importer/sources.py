@@ -50,7 +50,7 @@ def read_html(path: Path) -> list[Line]:
         bad.drop_tree()
     out: list[Line] = []
     table_no = 0
-    for node in tree.iter("h1", "h2", "h3", "h4", "h5", "h6", "p", "div", "table", "br", "li"):
+    for node in tree.iter("h1", "h2", "h3", "h4", "h5", "h6", "p", "table", "li"):
         if node.tag == "table":
             table_no += 1
             for r, tr in enumerate(node.iter("tr"), 1):
