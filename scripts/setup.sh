@@ -25,8 +25,9 @@ stamp=.venv/.gidr-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "正在安装 Python 依赖……"
     # (the grep hides pip's warnings about machine-wide index settings; failures still stop us)
-    { .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip &&
-      .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"; } 2>&1 |
-        { grep -v -e "^WARNING: Location" -e "BuildBackendWarning" || true; }
+    # (PYTHONWARNINGS quiets setuptools' deprecation banners during the editable build)
+    { PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip &&
+      PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"; } 2>&1 |
+        { grep -v -e "^WARNING: Location" || true; }
     touch "$stamp"
 fi

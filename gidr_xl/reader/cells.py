@@ -48,9 +48,11 @@ def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _iterparse(source, events: tuple[str, ...]):
-    """Safe streaming parse: no entity resolution, no network, no huge trees."""
-    return etree.iterparse(source, events=events, resolve_entities=False, no_network=True, huge_tree=False)
+def _iterparse(source, events: tuple[str, ...], tag: str | None = None):
+    """Safe streaming parse (no entity resolution, no network, no huge trees), optionally of one tag."""
+    return etree.iterparse(
+        source, events=events, tag=tag, resolve_entities=False, no_network=True, huge_tree=False
+    )
 
 
 def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
@@ -154,14 +156,7 @@ class XlsxCells:
         return cells
 
     def _read_formulas(self, part: str, sheet: str, max_col: int, max_row: int, cells: Cells) -> None:
-        events = etree.iterparse(
-            self._zf.open(part),
-            events=("end",),
-            tag=f"{_NS}f",
-            resolve_entities=False,
-            no_network=True,
-            huge_tree=False,
-        )
+        events = _iterparse(self._zf.open(part), ("end",), f"{_NS}f")
         for _, elem in events:
             cell = elem.getparent()
             address = cell.get("r", "")
@@ -175,14 +170,7 @@ class XlsxCells:
     def _read_sheet(self, part: str, sheet: str, max_col: int, max_row: int, cells: Cells) -> None:
         shared: dict[str, tuple[str, str]] = {}
         strings = self._strings or []
-        events = etree.iterparse(
-            self._zf.open(part),
-            events=("end",),
-            tag=f"{_NS}c",
-            resolve_entities=False,
-            no_network=True,
-            huge_tree=False,
-        )
+        events = _iterparse(self._zf.open(part), ("end",), f"{_NS}c")
         for _, elem in events:
             address = elem.get("r", "")
             col, row = _column_row(address)
