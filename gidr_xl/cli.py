@@ -249,6 +249,36 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return Exit.OK if failed == 0 else Exit.FINDINGS
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the submission server (FastAPI under uvicorn; SQLite in the data directory by default)."""
+    import uvicorn
+
+    from gidr_xl.server.app import create_app
+    from gidr_xl.server.config import load_settings
+
+    settings = load_settings(args.data_dir)
+    print(
+        f"数据目录：{settings.data_dir}；数据库：{settings.database_url.split('://')[0]}；http://{args.host}:{args.port}/docs"
+    )
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    return Exit.OK
+
+
+def cmd_admin(args: argparse.Namespace) -> int:
+    """Create organs and users of the submission server."""
+    from gidr_xl.server.admin import create_organ, create_user
+    from gidr_xl.server.config import load_settings
+
+    settings = load_settings(args.data_dir)
+    if args.action == "create-organ":
+        create_organ(settings, args.name)
+        print(f"已创建单位：{args.name}")
+    else:
+        create_user(settings, args.name, args.password, args.role, args.organ)
+        print(f"已创建用户：{args.name}（{args.role}）")
+    return Exit.OK
+
+
 def cmd_addin(args: argparse.Namespace) -> int:
     """Build, install or remove the Excel ribbon add-in."""
     from gidr_xl.addin import ADDIN_FILE
@@ -334,6 +364,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check-parent", metavar="PARENT.xlsx", help="核对该上级报告与各下级报告合计是否逐格一致")
     p.add_argument("--overwrite", action="store_true", help="允许覆盖已存在的输出文件")
     p.set_defaults(func=cmd_consolidate)
+
+    p = sub.add_parser("serve", help="启动报送服务（默认 SQLite）")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--data-dir", help="数据目录（默认环境变量 GIDR_DATA_DIR 或 ./gidr-data）")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser(
+        "admin", help="报送服务管理：create-organ 单位名；create-user 用户名 --password --role --organ"
+    )
+    p.add_argument("action", choices=["create-organ", "create-user"])
+    p.add_argument("name", help="单位名称或用户名")
+    p.add_argument("--password", help="用户密码（至少 8 位）")
+    p.add_argument("--role", default="organ", help="organ（填报单位）或 supervisor（主管部门）")
+    p.add_argument("--organ", help="填报单位用户所属单位")
+    p.add_argument("--data-dir", help="数据目录")
+    p.set_defaults(func=cmd_admin)
 
     p = sub.add_parser("addin", help="Excel 功能区加载项：build 生成、install 安装、uninstall 移除")
     p.add_argument("action", choices=["build", "install", "uninstall"])

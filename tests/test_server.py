@@ -1,0 +1,177 @@
+"""The submission server's JSON API against a real uvicorn process on loopback, real SQLite file."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+
+import httpx
+import openpyxl
+import pytest
+
+from gidr_xl.samples import load_sample
+from gidr_xl.template.writer import write_workbook
+
+PASSWORD = "correct-horse-9"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _gidr(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "-m", "gidr_xl.cli", *args], check=True, env=env, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data = tmp_path_factory.mktemp("server-data")
+    env = {**os.environ, "GIDR_DATA_DIR": str(data), "GIDR_MAX_UPLOAD_MB": "1"}
+    for organ in ("江海区政府办公室", "示例局"):
+        _gidr("admin", "create-organ", organ, env=env)
+    _gidr(
+        "admin",
+        "create-user",
+        "jianghai",
+        "--password",
+        PASSWORD,
+        "--role",
+        "organ",
+        "--organ",
+        "江海区政府办公室",
+        env=env,
+    )
+    _gidr(
+        "admin",
+        "create-user",
+        "shili",
+        "--password",
+        PASSWORD,
+        "--role",
+        "organ",
+        "--organ",
+        "示例局",
+        env=env,
+    )
+    _gidr("admin", "create-user", "boss", "--password", PASSWORD, "--role", "supervisor", env=env)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gidr_xl.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "server did not start")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+    assert (data / "gidr.sqlite3").exists()
+
+
+def client(base: str, user: str) -> httpx.Client:
+    c = httpx.Client(base_url=base, timeout=30)
+    assert c.post("/api/login", json={"username": user, "password": PASSWORD}).status_code == 200
+    return c
+
+
+@pytest.fixture(scope="module")
+def workbooks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    folder = tmp_path_factory.mktemp("uploads")
+    spec, values = load_sample("jianghai-2019")
+    good = write_workbook(spec, folder / "good.xlsx", values=values)
+    wb = openpyxl.load_workbook(good)
+    wb["表三"]["D15"] = 3
+    wb.save(folder / "bad.xlsx")
+    return {"good": good.read_bytes(), "bad": (folder / "bad.xlsx").read_bytes()}
+
+
+def upload(c: httpx.Client, path: str, name: str, data: bytes) -> httpx.Response:
+    return c.post(path, files={"file": (name, data, "application/octet-stream")})
+
+
+def test_login_required_and_wrong_password(server: str) -> None:
+    assert httpx.post(f"{server}/api/validate", files={"file": ("a.xlsx", b"x")}).status_code == 401
+    bad = httpx.post(f"{server}/api/login", json={"username": "jianghai", "password": "nope"})
+    assert bad.status_code == 401 and bad.json()["error"] == "用户名或密码错误。"
+    assert "/api/submissions" in httpx.get(f"{server}/openapi.json").json()["paths"]
+
+
+def test_submit_versions_duplicates_and_authorisation(server: str, workbooks) -> None:
+    a = client(server, "jianghai")
+    first = upload(a, "/api/submissions", "江海区.xlsx", workbooks["good"])
+    assert first.status_code == 201 and first.json()["status"] == "已通过" and first.json()["version"] == 1
+    again = upload(a, "/api/submissions", "江海区-副本.xlsx", workbooks["good"])
+    assert again.status_code == 200 and again.json()["duplicate"] and again.json()["id"] == first.json()["id"]
+    bad = upload(a, "/api/submissions", "江海区-改.xlsx", workbooks["bad"])
+    assert bad.status_code == 201 and bad.json()["version"] == 2 and bad.json()["status"] == "校验未通过"
+    detail = a.get(f"/api/submissions/{bad.json()['id']}").json()
+    refs = {c["ref"] for f in detail["result"]["findings"] for c in f["cells"]}
+    assert "表三!D15" in refs
+    assert a.get(f"/api/submissions/{first.json()['id']}/original").content == workbooks["good"]
+    docx = a.get(f"/api/submissions/{first.json()['id']}/report.docx")
+    assert docx.status_code == 200 and docx.content[:2] == b"PK"
+    assert a.get(f"/api/submissions/{bad.json()['id']}/report.docx").status_code == 409
+
+    other = client(server, "shili")
+    for path in (f"/api/submissions/{first.json()['id']}", f"/api/submissions/{first.json()['id']}/original"):
+        assert other.get(path).status_code == 404
+    assert other.get("/api/submissions").json() == []
+
+    boss = client(server, "boss")
+    assert len(boss.get("/api/submissions").json()) == 2
+    board = boss.get("/api/dashboard").json()
+    assert board["counts"] == {"校验未通过": 1, "未提交": 1}
+    returned = boss.post(f"/api/submissions/{bad.json()['id']}/return", json={"comment": "表三有误，请修改"})
+    assert returned.json()["status"] == "已退回" and returned.json()["comment"] == "表三有误，请修改"
+    assert a.post(f"/api/submissions/{bad.json()['id']}/return", json={}).status_code == 403
+
+
+def _zip_bomb() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"0" * (300 * 1024 * 1024))
+    return buffer.getvalue()
+
+
+def test_hostile_uploads_are_refused_and_the_server_keeps_answering(server: str, workbooks) -> None:
+    a = client(server, "jianghai")
+    bomb = _zip_bomb()
+    assert len(bomb) < 1024 * 1024
+    r = upload(a, "/api/validate", "bomb.xlsx", bomb)
+    assert r.status_code == 400 and "过大" in r.json()["error"]
+    r = upload(a, "/api/validate", "report.xlsx", "这不是工作簿".encode())
+    assert (
+        r.status_code == 400
+        and "不是 Excel 工作簿" in r.json()["error"]
+        and "report.xlsx" in r.json()["error"]
+    )
+    r = upload(a, "/api/validate", "big.xlsx", b"PK" + b"\0" * (2 * 1024 * 1024))
+    assert r.status_code == 413
+    macro = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbooks["good"])) as src, zipfile.ZipFile(macro, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename))
+        dst.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 macro")
+    r = upload(a, "/api/validate", "带宏.xlsm", macro.getvalue())
+    assert r.status_code == 415 and "宏" in r.json()["error"]
+    ok = upload(a, "/api/validate", "good.xlsx", workbooks["good"])
+    assert ok.status_code == 200 and ok.json()["valid"] is True
+    assert httpx.get(f"{server}/api/health").json()["status"] == "ok"
