@@ -234,19 +234,41 @@ def cmd_audit(args: argparse.Namespace) -> int:
     files = report_files([Path(p) for p in args.paths])
     if not files:
         raise UsageError("没有找到可审核的年报文件（.txt、.html、.docx、.pdf）。")
-    counter = iter(range(1, len(files) + 1))
-
-    def progress(path: Path) -> None:
-        n = next(counter)
-        bar = "█" * (20 * n // len(files))
-        print(f"\r[{bar:<20}] {n}/{len(files)} {path.name[:40]}", end="", file=sys.stderr, flush=True)
-
-    items = audit([Path(p) for p in args.paths], prior=args.prior, progress=progress)
+    items = audit([Path(p) for p in args.paths], prior=args.prior, progress=_progress_bar(len(files)))
     print(file=sys.stderr)
     summary, findings = write_csv(items, Path(args.out))
     failed = sum(1 for i in items if i.result is None or not i.result.ok)
     print(f"已审核 {len(items)} 份年报，{failed} 份有错误或无法读取。汇总：{summary}；问题明细：{findings}")
     return Exit.OK if failed == 0 else Exit.FINDINGS
+
+
+def _progress_bar(total: int):
+    counter = iter(range(1, total + 1))
+
+    def progress(path: Path) -> None:
+        n = next(counter)
+        bar = "█" * (20 * n // total)
+        print(f"\r[{bar:<20}] {n}/{total} {path.name[:40]}", end="", file=sys.stderr, flush=True)
+
+    return progress
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Validate and compile every workbook of a folder in parallel; write summary.csv/.json."""
+    from gidr_xl.batch import run_batch, write_summary
+
+    source = Path(args.dir)
+    files = sorted(source.rglob("*.xlsx")) if source.is_dir() else []
+    if not files:
+        raise UsageError(f"{source} 中没有 .xlsx 工作簿。")
+    items = run_batch(files, Path(args.out), args.jobs, _progress_bar(len(files)))
+    print(file=sys.stderr)
+    csv_path, json_path = write_summary(items, Path(args.out))
+    passed = sum(i.status == "已通过" for i in items)
+    print(
+        f"共 {len(items)} 个工作簿：{passed} 个通过，{len(items) - passed} 个未通过或无法读取。汇总：{csv_path}、{json_path}"
+    )
+    return Exit.OK if passed == len(items) else Exit.FINDINGS
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -364,6 +386,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check-parent", metavar="PARENT.xlsx", help="核对该上级报告与各下级报告合计是否逐格一致")
     p.add_argument("--overwrite", action="store_true", help="允许覆盖已存在的输出文件")
     p.set_defaults(func=cmd_consolidate)
+
+    p = sub.add_parser("batch", help="并行校验并编译一个目录中的全部工作簿")
+    p.add_argument("dir", help="工作簿所在目录")
+    p.add_argument("--jobs", type=int, default=2, help="并行进程数（默认 2）")
+    p.add_argument("--out", required=True, help="输出目录（报告与 summary.csv / summary.json）")
+    p.set_defaults(func=cmd_batch)
 
     p = sub.add_parser("serve", help="启动报送服务（默认 SQLite）")
     p.add_argument("--host", default="127.0.0.1")

@@ -175,3 +175,32 @@ def test_hostile_uploads_are_refused_and_the_server_keeps_answering(server: str,
     ok = upload(a, "/api/validate", "good.xlsx", workbooks["good"])
     assert ok.status_code == 200 and ok.json()["valid"] is True
     assert httpx.get(f"{server}/api/health").json()["status"] == "ok"
+
+
+def _csrf_of(html: str) -> str:
+    import re
+
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def test_pages_login_upload_findings_and_csrf(server: str, workbooks) -> None:
+    web = httpx.Client(base_url=server, timeout=30, follow_redirects=True)
+    page = web.get("/")
+    assert "登录" in page.text and page.url.path == "/login"
+    token = _csrf_of(page.text)
+    assert web.post("/login", data={"username": "shili", "password": PASSWORD}).status_code == 403  # no token
+    home = web.post("/login", data={"username": "shili", "password": PASSWORD, "csrf": token})
+    assert "报送年度报告" in home.text and "示例局" in home.text
+    token = _csrf_of(home.text)
+    shown = web.post("/upload", data={"csrf": token}, files={"file": ("示例局.xlsx", workbooks["bad"])})
+    assert (
+        shown.url.path.startswith("/submissions/") and "表三!D15" in shown.text and "错误定位" in shown.text
+    )
+    assert "校验未通过" in shown.text
+    boss = httpx.Client(base_url=server, timeout=30, follow_redirects=True)
+    token = _csrf_of(boss.get("/login").text)
+    board = boss.post("/login", data={"username": "boss", "password": PASSWORD, "csrf": token})
+    assert "报送情况" in board.text and "示例局" in board.text
+    page = boss.get(shown.url.path)
+    back = boss.post(f"{shown.url.path}/return", data={"comment": "请修改表三", "csrf": _csrf_of(page.text)})
+    assert "已退回" in back.text and "请修改表三" in back.text

@@ -148,26 +148,17 @@ def create_app(settings: Settings) -> FastAPI:
         """Validate an uploaded workbook without storing it; returns the findings."""
         return to_dict(check_upload(await upload_bytes(file), file.filename or "upload.xlsx"))
 
-    @app.post("/api/submissions", status_code=201)
-    async def submit(
-        file: UploadFile,
-        response: Response,
-        user: User = Depends(current_user),
-        session: Session = Depends(db),
-    ) -> dict[str, Any]:
-        """Store a submission: identical bytes are recognised; a new upload is a new version."""
+    def create_submission(session: Session, user: User, name: str, data: bytes) -> tuple[Submission, bool]:
+        """Store a submission (file fsynced first, then one transaction); (row, was it a duplicate)."""
         if user.organ_id is None:
             raise _error(403, "只有填报单位的账号可以报送。")
-        data = await upload_bytes(file)
-        name = file.filename or "upload.xlsx"
         result = check_upload(data, name)
         digest, path = store(settings.files_dir, data, ".xlsx")  # fsynced before the row is committed
         existing = session.scalar(
             select(Submission).where(Submission.organ_id == user.organ_id, Submission.sha256 == digest)
         )
         if existing is not None:
-            response.status_code = 200
-            return summary(existing) | {"duplicate": True}
+            return existing, True
         year = result.report.year
         version = 1 + (
             session.scalar(
@@ -194,7 +185,22 @@ def create_app(settings: Settings) -> FastAPI:
         session.add(row)
         audit(session, user.username, "submit", f"{name} sha256={digest} version={version}")
         session.commit()
-        return summary(row) | {"duplicate": False}
+        return row, False
+
+    @app.post("/api/submissions", status_code=201)
+    async def submit(
+        file: UploadFile,
+        response: Response,
+        user: User = Depends(current_user),
+        session: Session = Depends(db),
+    ) -> dict[str, Any]:
+        """Store a submission: identical bytes are recognised; a new upload is a new version."""
+        row, duplicate = create_submission(
+            session, user, file.filename or "upload.xlsx", await upload_bytes(file)
+        )
+        if duplicate:
+            response.status_code = 200
+        return summary(row) | {"duplicate": duplicate}
 
     @app.get("/api/submissions")
     def list_submissions(
@@ -258,13 +264,7 @@ def create_app(settings: Settings) -> FastAPI:
         session.commit()
         return summary(s)
 
-    @app.get("/api/dashboard")
-    def dashboard(
-        user: User = Depends(current_user), session: Session = Depends(db), year: int | None = None
-    ) -> dict[str, Any]:
-        """Organs × status of their latest submission (未提交 when none)."""
-        if user.role != "supervisor":
-            raise _error(403, "只有主管部门的账号可以查看汇总看板。")
+    def board(session: Session, year: int | None) -> dict[str, Any]:
         rows = []
         for organ in session.scalars(select(Organ).order_by(Organ.name)):
             query = select(Submission).where(Submission.organ_id == organ.id).order_by(Submission.id.desc())
@@ -282,6 +282,15 @@ def create_app(settings: Settings) -> FastAPI:
         for row in rows:
             counts[row["status"]] = counts.get(row["status"], 0) + 1
         return {"organs": rows, "counts": counts}
+
+    @app.get("/api/dashboard")
+    def dashboard(
+        user: User = Depends(current_user), session: Session = Depends(db), year: int | None = None
+    ) -> dict[str, Any]:
+        """Organs × status of their latest submission (未提交 when none)."""
+        if user.role != "supervisor":
+            raise _error(403, "只有主管部门的账号可以查看汇总看板。")
+        return board(session, year)
 
     @app.get("/api/template")
     def template(year: int, org: str = "", user: User = Depends(current_user)) -> Response:
@@ -301,6 +310,19 @@ def create_app(settings: Settings) -> FastAPI:
             media_type=XLSX_TYPE,
             headers={"Content-Disposition": f"attachment; filename*=UTF-8''template-{year}.xlsx"},
         )
+
+    from gidr_xl.server.pages import add_pages
+
+    add_pages(
+        app,
+        db=db,
+        board=board,
+        create_submission=create_submission,
+        summary=summary,
+        visible=visible,
+        upload_bytes=upload_bytes,
+        audit=audit,
+    )
 
     @app.get("/api/health")
     def health() -> dict[str, str]:

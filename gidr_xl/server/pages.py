@@ -1,0 +1,146 @@
+"""Server-rendered pages in Chinese: login, upload, dashboard, a submission with its findings.
+
+Every form carries a CSRF token kept in the signed session; a POST without the matching
+token is refused with 403.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Depends, FastAPI, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gidr_xl.server.db import Submission, User
+from gidr_xl.server.security import check_password, new_csrf_token, same_token
+from gidr_xl.spec.loader import TEMPLATE_DIR
+
+TEMPLATES = Jinja2Templates(directory=str(TEMPLATE_DIR / "server"))
+
+
+def _csrf(request: Request) -> str:
+    if "csrf" not in request.session:
+        request.session["csrf"] = new_csrf_token()
+    return request.session["csrf"]
+
+
+def _check_csrf(request: Request, token: str) -> None:
+    from fastapi import HTTPException
+
+    if not same_token(request.session.get("csrf"), token):
+        raise HTTPException(
+            status_code=403, detail="表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。"
+        )
+
+
+def add_pages(app: FastAPI, *, db, board, create_submission, summary, visible, upload_bytes, audit) -> None:
+    def page_user(request: Request, session: Session) -> User | None:
+        user_id = request.session.get("user_id")
+        return session.get(User, user_id) if user_id else None
+
+    def render(request: Request, name: str, **context: Any) -> HTMLResponse:
+        flash = request.session.pop("flash", None)
+        return TEMPLATES.TemplateResponse(request, name, {"csrf": _csrf(request), "flash": flash, **context})
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request, session: Session = Depends(db)) -> HTMLResponse:
+        user = page_user(request, session)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        query = select(Submission).order_by(Submission.id.desc())
+        if user.role != "supervisor":
+            query = query.where(Submission.organ_id == user.organ_id)
+        rows = [summary(s) for s in session.scalars(query)]
+        context = {"user": user, "submissions": rows}
+        if user.role == "supervisor":
+            context["board"] = board(session, None)
+        return render(request, "home.html.j2", **context)
+
+    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
+    def login_page(request: Request) -> HTMLResponse:
+        return render(request, "login.html.j2", user=None)
+
+    @app.post("/login", include_in_schema=False)
+    def login_form(
+        request: Request,
+        username: str = Form(...),
+        password: str = Form(...),
+        csrf: str = Form(""),
+        session: Session = Depends(db),
+    ) -> RedirectResponse:
+        _check_csrf(request, csrf)
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None or not check_password(user.password_hash, password):
+            audit(session, username, "login-failed")
+            session.commit()
+            request.session["flash"] = "用户名或密码错误。"
+            return RedirectResponse("/login", status_code=303)
+        token = request.session.get("csrf")
+        request.session.clear()
+        request.session.update({"user_id": user.id, "csrf": token or new_csrf_token()})
+        audit(session, user.username, "login")
+        session.commit()
+        return RedirectResponse("/", status_code=303)
+
+    @app.post("/logout", include_in_schema=False)
+    def logout_form(request: Request, csrf: str = Form("")) -> RedirectResponse:
+        _check_csrf(request, csrf)
+        request.session.clear()
+        return RedirectResponse("/login", status_code=303)
+
+    @app.post("/upload", include_in_schema=False)
+    async def upload_form(
+        request: Request, file: UploadFile, csrf: str = Form(""), session: Session = Depends(db)
+    ) -> RedirectResponse:
+        _check_csrf(request, csrf)
+        user = page_user(request, session)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        from fastapi import HTTPException
+
+        try:
+            row, duplicate = create_submission(
+                session, user, file.filename or "upload.xlsx", await upload_bytes(file)
+            )
+        except HTTPException as exc:
+            request.session["flash"] = f"上传失败：{exc.detail}"
+            return RedirectResponse("/", status_code=303)
+        request.session["flash"] = (
+            "这份文件已经报送过，未重复保存。"
+            if duplicate
+            else f"已收到，第 {row.version} 版：{row.status}。"
+        )
+        return RedirectResponse(f"/submissions/{row.id}", status_code=303)
+
+    @app.get("/submissions/{submission_id}", response_class=HTMLResponse, include_in_schema=False)
+    def submission_page(submission_id: int, request: Request, session: Session = Depends(db)) -> HTMLResponse:
+        user = page_user(request, session)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        s = visible(user, session.get(Submission, submission_id))
+        return render(
+            request, "submission.html.j2", user=user, s=summary(s), result=json.loads(s.result_json)
+        )
+
+    @app.post("/submissions/{submission_id}/return", include_in_schema=False)
+    def return_form(
+        submission_id: int,
+        request: Request,
+        comment: str = Form(...),
+        csrf: str = Form(""),
+        session: Session = Depends(db),
+    ) -> RedirectResponse:
+        _check_csrf(request, csrf)
+        user = page_user(request, session)
+        if user is None or user.role != "supervisor":
+            return RedirectResponse("/login", status_code=303)
+        s = visible(user, session.get(Submission, submission_id))
+        s.status, s.comment = "已退回", comment
+        audit(session, user.username, "return", f"submission {s.id}: {comment}")
+        session.commit()
+        request.session["flash"] = "已退回。"
+        return RedirectResponse(f"/submissions/{s.id}", status_code=303)
