@@ -64,9 +64,11 @@ class AuditEvent(Base):
 
 
 def make_engine(url: str) -> Engine:
-    engine = create_engine(url, future=True)
-    Base.metadata.create_all(engine)  # the Alembic baseline matches this schema
-    return engine
+    """Engine with the schema migrated to the latest Alembic revision."""
+    from gidr_xl.server.migrate import upgrade
+
+    upgrade(url)
+    return create_engine(url, future=True)
 
 
 def make_sessions(engine: Engine) -> sessionmaker:
