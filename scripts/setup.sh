@@ -12,6 +12,9 @@ command -v soffice >/dev/null 2>&1 || apt_packages+=(libreoffice-calc-nogui libr
 [ -d /usr/share/fonts/opentype/noto ] || apt_packages+=(fonts-noto-cjk)
 command -v pdftotext >/dev/null 2>&1 || apt_packages+=(poppler-utils)
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || apt_packages+=(python3-venv python3-pip)
+# for the server's tests: a real browser (driven by Playwright, no browser download) and PostgreSQL
+command -v chromium >/dev/null 2>&1 || apt_packages+=(chromium)
+command -v pg_ctlcluster >/dev/null 2>&1 || apt_packages+=(postgresql)
 if [ ${#apt_packages[@]} -gt 0 ]; then
     echo "正在安装系统软件包：${apt_packages[*]}"
     $SUDO apt-get update -qq

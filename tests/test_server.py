@@ -10,6 +10,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import openpyxl
@@ -31,10 +32,30 @@ def _gidr(*args: str, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "gidr_xl.cli", *args], check=True, env=env, capture_output=True)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _fresh_postgres(url: str) -> None:
+    """An empty public schema, so that every run starts from nothing (the test database only)."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sqlalchemy.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real server on loopback: SQLite file by default; PostgreSQL when GIDR_TEST_DATABASE_URL is set
+    (.ci/run installs and starts Debian's postgresql and sets it)."""
     data = tmp_path_factory.mktemp("server-data")
     env = {**os.environ, "GIDR_DATA_DIR": str(data), "GIDR_MAX_UPLOAD_MB": "1"}
+    env.pop("GIDR_DATABASE_URL", None)
+    if request.param == "postgresql":
+        url = os.environ.get("GIDR_TEST_DATABASE_URL")
+        if not url:
+            pytest.skip("no PostgreSQL server (set GIDR_TEST_DATABASE_URL)")
+        _fresh_postgres(url)
+        env["GIDR_DATABASE_URL"] = url
     for organ in ("江海区政府办公室", "示例局"):
         _gidr("admin", "create-organ", organ, env=env)
     _gidr(
@@ -82,7 +103,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield base
     proc.terminate()
     proc.wait(timeout=10)
-    assert (data / "gidr.sqlite3").exists()
+    assert (data / "gidr.sqlite3").exists() == (request.param == "sqlite")
 
 
 def client(base: str, user: str) -> httpx.Client:
@@ -204,3 +225,50 @@ def test_pages_login_upload_findings_and_csrf(server: str, workbooks) -> None:
     page = boss.get(shown.url.path)
     back = boss.post(f"{shown.url.path}/return", data={"comment": "请修改表三", "csrf": _csrf_of(page.text)})
     assert "已退回" in back.text and "请修改表三" in back.text
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+def test_real_browser_login_upload_findings_download(server: str, workbooks, tmp_path: Path) -> None:
+    """Debian's Chromium driven by Playwright (no browser download): an organ user's whole path."""
+    from playwright.sync_api import sync_playwright
+
+    good, bad = tmp_path / "江海区-2019.xlsx", tmp_path / "江海区-2019-有错.xlsx"
+    good.write_bytes(workbooks["good"])
+    wb = openpyxl.load_workbook(bad.parent / good.name)
+    wb["表四"]["E7"] = 9  # a different fault from the API tests, so this is a new version
+    wb.save(bad)
+    flags = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=flags)
+        page = browser.new_page(accept_downloads=True)
+        page.goto(f"{server}/")
+        page.fill("input[name=username]", "jianghai")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server}/")
+        page.set_input_files("input[type=file]", str(bad))
+        page.click("text=上传并校验")
+        page.wait_for_url("**/submissions/*")
+        assert "表四!E7" in page.content() and "校验未通过" in page.content()
+        page.goto(f"{server}/")
+        page.set_input_files("input[type=file]", str(good))
+        page.click("text=上传并校验")
+        page.wait_for_url("**/submissions/*")
+        with page.expect_download() as download:
+            page.click("text=年度报告（.docx）")
+        saved = tmp_path / "report.docx"
+        download.value.save_as(saved)
+        assert saved.read_bytes()[:2] == b"PK"
+        page.screenshot(path=str(tmp_path / "submission.png"))
+        browser.close()
