@@ -15,7 +15,7 @@ start_postgres() {
     cluster=$(pg_lsclusters -h | awk 'NR==1 {print $1" "$2}')
     [ -n "$cluster" ] || return 0
     # shellcheck disable=SC2086
-    pg_ctlcluster $cluster start 2>/dev/null || true
+    pg_ctlcluster $cluster start >/dev/null 2>&1 || true
     if su postgres -c "psql -qc \"DO \\\$\\\$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname='gidr') THEN CREATE ROLE gidr LOGIN PASSWORD 'gidr'; END IF; END\\\$\\\$\"" >/dev/null 2>&1 &&
        su postgres -c "psql -qtc \"SELECT 1 FROM pg_database WHERE datname='gidr_test'\" | grep -q 1 || createdb -O gidr gidr_test" >/dev/null 2>&1; then
         export GIDR_TEST_DATABASE_URL="postgresql+psycopg://gidr:gidr@127.0.0.1/gidr_test"

@@ -176,3 +176,23 @@ def test_console_script_runs(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.count("结论：通过校验") == 2
     assert (out / "jianghai-2019.xlsx").exists()
+
+
+def test_batch_validates_and_compiles_a_folder(tmp_path: Path, capsys) -> None:
+    import json as _json
+
+    folder = tmp_path / "收到的工作簿"
+    folder.mkdir()
+    assert main(["new", "--sample", "jianghai-2019", "-o", str(folder / "江海区.xlsx")]) == Exit.OK
+    assert main(["new", "--sample", "example-2021", "-o", str(folder / "示例局.xlsx")]) == Exit.OK
+    (folder / "坏文件.xlsx").write_text("不是工作簿", encoding="utf-8")
+    out = tmp_path / "结果"
+    assert main(["batch", str(folder), "--jobs", "2", "--out", str(out)]) == Exit.FINDINGS
+    capsys.readouterr()
+    items = {Path(i["file"]).name: i for i in _json.loads((out / "summary.json").read_text(encoding="utf-8"))}
+    assert items["江海区.xlsx"]["status"] == "已通过" and (out / "江海区.docx").exists()
+    assert (
+        items["坏文件.xlsx"]["status"] == "无法读取"
+        and "不是 Excel 工作簿" in items["坏文件.xlsx"]["message"]
+    )
+    assert (out / "summary.csv").read_text(encoding="utf-8-sig").count("\n") == 4

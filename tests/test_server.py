@@ -150,6 +150,14 @@ def test_submit_versions_duplicates_and_authorisation(server: str, workbooks) ->
     assert docx.status_code == 200 and docx.content[:2] == b"PK"
     assert a.get(f"/api/submissions/{bad.json()['id']}/report.docx").status_code == 409
 
+    marked = a.get(f"/api/submissions/{bad.json()['id']}/annotated")
+    assert marked.status_code == 200
+    wb = openpyxl.load_workbook(io.BytesIO(marked.content))
+    assert "校验结果" in wb.sheetnames and wb["表三"]["J15"].comment is not None
+    html = upload(a, "/api/compile?format=html", "江海区.xlsx", workbooks["good"])
+    assert html.status_code == 200 and "<table" in html.text
+    assert upload(a, "/api/compile", "江海区-改.xlsx", workbooks["bad"]).status_code == 409
+
     other = client(server, "shili")
     for path in (f"/api/submissions/{first.json()['id']}", f"/api/submissions/{first.json()['id']}/original"):
         assert other.get(path).status_code == 404
@@ -159,9 +167,20 @@ def test_submit_versions_duplicates_and_authorisation(server: str, workbooks) ->
     assert len(boss.get("/api/submissions").json()) == 2
     board = boss.get("/api/dashboard").json()
     assert board["counts"] == {"校验未通过": 1, "未提交": 1}
+    sums = boss.get("/api/consolidated", params={"year": 2019}).json()
+    assert sums["organs"] == ["江海区政府办公室"] and sums["cells"]["表三!J7"] == 1
+    assert a.get("/api/consolidated", params={"year": 2019}).status_code == 403
     returned = boss.post(f"/api/submissions/{bad.json()['id']}/return", json={"comment": "表三有误，请修改"})
     assert returned.json()["status"] == "已退回" and returned.json()["comment"] == "表三有误，请修改"
     assert a.post(f"/api/submissions/{bad.json()['id']}/return", json={}).status_code == 403
+    events = {(e["user"], e["action"]) for e in boss.get("/api/audit").json()}
+    assert {
+        ("jianghai", "submit"),
+        ("jianghai", "download"),
+        ("boss", "return"),
+        ("shili", "login"),
+    } <= events
+    assert a.get("/api/audit").status_code == 403
 
 
 def _zip_bomb() -> bytes:

@@ -227,6 +227,84 @@ def create_app(settings: Settings) -> FastAPI:
         session.commit()
         return FileResponse(s.stored_path, media_type=XLSX_TYPE, filename=s.filename)
 
+    @app.get("/api/submissions/{submission_id}/annotated")
+    def annotated(
+        submission_id: int, user: User = Depends(current_user), session: Session = Depends(db)
+    ) -> Response:
+        """The submitted workbook with the findings marked (fills, notes, 校验结果 sheet)."""
+        from gidr_xl.access.openpyxl_book import OpenpyxlBook
+        from gidr_xl.outputs.annotate import annotate, validate_book
+
+        s = visible(user, session.get(Submission, submission_id))
+        book = OpenpyxlBook(Path(s.stored_path))
+        book.source = s.filename
+        annotate(book, validate_book(book))
+        with tempfile.TemporaryDirectory(prefix="gidr-ann-") as tmp:
+            data = book.save_as(Path(tmp) / "annotated.xlsx").read_bytes()
+        audit(session, user.username, "download", f"submission {s.id} annotated")
+        session.commit()
+        return Response(
+            data,
+            media_type=XLSX_TYPE,
+            headers={"Content-Disposition": "attachment; filename*=UTF-8''annotated.xlsx"},
+        )
+
+    @app.post("/api/compile")
+    async def compile_upload(
+        file: UploadFile, format: str = "docx", user: User = Depends(current_user)
+    ) -> Response:
+        """Compile an uploaded workbook that passes validation into docx, pdf or html."""
+        from gidr_xl.compile import compile_report, planned_outputs
+
+        if format not in ("docx", "pdf", "html"):
+            raise _error(400, "format 应为 docx、pdf 或 html。")
+        result = check_upload(await upload_bytes(file), file.filename or "upload.xlsx")
+        if not result.ok:
+            raise _error(409, f"校验未通过（{result.errors} 项错误），不能生成报告。")
+        with tempfile.TemporaryDirectory(prefix="gidr-cmp-") as tmp:
+            out = compile_report(
+                result, planned_outputs(Path(tmp) / "report.docx", format == "pdf", format == "html")
+            )
+            path = {"docx": out.docx, "pdf": out.pdf, "html": out.html}[format]
+            data = path.read_bytes() if path else b""
+        types = {"docx": DOCX_TYPE, "pdf": "application/pdf", "html": "text/html; charset=utf-8"}
+        return Response(
+            data,
+            media_type=types[format],
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''report.{format}"},
+        )
+
+    @app.get("/api/consolidated")
+    def consolidated(
+        year: int, user: User = Depends(current_user), session: Session = Depends(db)
+    ) -> dict[str, Any]:
+        """Tables 二/三/四 summed over each organ's latest passed submission of ``year``."""
+        from gidr_xl.consolidate import sum_values
+
+        if user.role != "supervisor":
+            raise _error(403, "只有主管部门的账号可以查看汇总。")
+        latest: dict[int, Submission] = {}
+        query = (
+            select(Submission)
+            .where(Submission.year == year, Submission.status == "已通过")
+            .order_by(Submission.id)
+        )
+        for s in session.scalars(query):
+            latest[s.organ_id] = s
+        reports = [read_report(Path(s.stored_path)) for s in latest.values()]
+        if not reports:
+            return {"year": year, "organs": [], "cells": {}}
+        if len({r.spec.id for r in reports}) > 1:
+            raise _error(409, "该年度的报送使用了不同的格式版本，无法汇总。")
+        sums = sum_values(reports[0].spec, reports)
+        cells = {reports[0].spec.cell(c).ref: v for c, v in sums.items()}
+        return {
+            "year": year,
+            "format": reports[0].spec.id,
+            "organs": [s.organ.name for s in latest.values()],
+            "cells": cells,
+        }
+
     @app.get("/api/submissions/{submission_id}/report.docx")
     def report_docx(
         submission_id: int, user: User = Depends(current_user), session: Session = Depends(db)
@@ -323,6 +401,18 @@ def create_app(settings: Settings) -> FastAPI:
         upload_bytes=upload_bytes,
         audit=audit,
     )
+
+    @app.get("/api/audit")
+    def audit_log(
+        user: User = Depends(current_user), session: Session = Depends(db), limit: int = 200
+    ) -> list[dict[str, str]]:
+        """The latest audit events (who, what, when), newest first; supervisors only."""
+        if user.role != "supervisor":
+            raise _error(403, "只有主管部门的账号可以查看审计日志。")
+        rows = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(min(limit, 1000)))
+        return [
+            {"at": e.at.isoformat(), "user": e.user, "action": e.action, "detail": e.detail} for e in rows
+        ]
 
     @app.get("/api/health")
     def health() -> dict[str, str]:
