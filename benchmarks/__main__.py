@@ -1,6 +1,6 @@
 """Run every benchmark and print its figures."""
 
-from benchmarks import bench_compile, bench_localize, bench_validate
+from benchmarks import bench_compile, bench_localize, bench_server, bench_validate
 
 if __name__ == "__main__":
     bench_validate.run()
@@ -8,3 +8,5 @@ if __name__ == "__main__":
     bench_compile.run()
     print()
     bench_localize.run()
+    print()
+    bench_server.run()

@@ -397,6 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data-dir", help="数据目录（默认环境变量 GIDR_DATA_DIR 或 ./gidr-data）")
+    p.add_argument("--workers", type=int, default=1, help="工作进程数（默认 1；多核服务器可设为核数）")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser(
