@@ -212,6 +212,21 @@ def test_hostile_uploads_are_refused_and_the_server_keeps_answering(server: str,
         dst.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 macro")
     r = upload(a, "/api/validate", "带宏.xlsm", macro.getvalue())
     assert r.status_code == 415 and "宏" in r.json()["error"]
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(
+            f'<!ENTITY lol{i} "{("&lol" + str(i - 1) + ";") * 10 if i else "&lol;" * 10}">' for i in range(10)
+        )
+        + ']><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">&lol9;</workbook>'
+    )
+    xml_bomb = io.BytesIO()
+    with zipfile.ZipFile(xml_bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("_rels/.rels", laughs.replace("workbook", "Relationships"))
+        zf.writestr("xl/_rels/workbook.xml.rels", laughs.replace("workbook", "Relationships"))
+        zf.writestr("xl/workbook.xml", laughs)
+    r = upload(a, "/api/validate", "laughs.xlsx", xml_bomb.getvalue())
+    assert r.status_code == 400, r.text  # entities are never expanded
     ok = upload(a, "/api/validate", "good.xlsx", workbooks["good"])
     assert ok.status_code == 200 and ok.json()["valid"] is True
     assert httpx.get(f"{server}/api/health").json()["status"] == "ok"
@@ -290,4 +305,12 @@ def test_real_browser_login_upload_findings_download(server: str, workbooks, tmp
         download.value.save_as(saved)
         assert saved.read_bytes()[:2] == b"PK"
         page.screenshot(path=str(tmp_path / "submission.png"))
+        boss = browser.new_page()
+        boss.goto(f"{server}/login")
+        boss.fill("input[name=username]", "boss")
+        boss.fill("input[name=password]", PASSWORD)
+        boss.click("button[type=submit]")
+        boss.wait_for_url(f"{server}/")
+        board = boss.inner_text("main")
+        assert "报送情况" in board and "江海区政府办公室" in board and "已通过" in board
         browser.close()
