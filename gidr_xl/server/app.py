@@ -35,6 +35,15 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
+def _attachment(data: bytes, media_type: str, filename: str) -> Response:
+    """A download with a UTF-8 file name (RFC 5987)."""
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"},
+    )
+
+
 def _error(status: int, message: str) -> HTTPException:
     return HTTPException(status_code=status, detail=message)
 
@@ -243,11 +252,7 @@ def create_app(settings: Settings) -> FastAPI:
             data = book.save_as(Path(tmp) / "annotated.xlsx").read_bytes()
         audit(session, user.username, "download", f"submission {s.id} annotated")
         session.commit()
-        return Response(
-            data,
-            media_type=XLSX_TYPE,
-            headers={"Content-Disposition": "attachment; filename*=UTF-8''annotated.xlsx"},
-        )
+        return _attachment(data, XLSX_TYPE, "annotated.xlsx")
 
     @app.post("/api/compile")
     async def compile_upload(
@@ -268,11 +273,7 @@ def create_app(settings: Settings) -> FastAPI:
             path = {"docx": out.docx, "pdf": out.pdf, "html": out.html}[format]
             data = path.read_bytes() if path else b""
         types = {"docx": DOCX_TYPE, "pdf": "application/pdf", "html": "text/html; charset=utf-8"}
-        return Response(
-            data,
-            media_type=types[format],
-            headers={"Content-Disposition": f"attachment; filename*=UTF-8''report.{format}"},
-        )
+        return _attachment(data, types[format], f"report.{format}")
 
     @app.get("/api/consolidated")
     def consolidated(
@@ -320,11 +321,7 @@ def create_app(settings: Settings) -> FastAPI:
             data = out.docx.read_bytes()
         audit(session, user.username, "download", f"submission {s.id} report.docx")
         session.commit()
-        return Response(
-            data,
-            media_type=DOCX_TYPE,
-            headers={"Content-Disposition": "attachment; filename*=UTF-8''report.docx"},
-        )
+        return _attachment(data, DOCX_TYPE, "report.docx")
 
     @app.post("/api/submissions/{submission_id}/return")
     async def return_submission(
@@ -383,11 +380,7 @@ def create_app(settings: Settings) -> FastAPI:
             data = write_workbook(
                 spec, Path(tmp) / "t.xlsx", org=org or (user.organ.name if user.organ else ""), year=year
             ).read_bytes()
-        return Response(
-            data,
-            media_type=XLSX_TYPE,
-            headers={"Content-Disposition": f"attachment; filename*=UTF-8''template-{year}.xlsx"},
-        )
+        return _attachment(data, XLSX_TYPE, f"template-{year}.xlsx")
 
     from gidr_xl.server.pages import add_pages
 
