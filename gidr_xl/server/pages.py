@@ -9,14 +9,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import Depends, FastAPI, Form, Request, UploadFile
+from fastapi import Depends, FastAPI, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gidr_xl.server.config import Settings
 from gidr_xl.server.db import Submission, User
-from gidr_xl.server.security import check_password, new_csrf_token, same_token
+from gidr_xl.server.security import new_csrf_token, same_token
+from gidr_xl.server.service import (
+    authenticate,
+    board,
+    create_submission,
+    read_upload,
+    return_to_organ,
+    submissions_for,
+    summary,
+    visible,
+)
 from gidr_xl.spec.loader import TEMPLATE_DIR
 
 TEMPLATES = Jinja2Templates(directory=str(TEMPLATE_DIR / "server"))
@@ -29,15 +39,15 @@ def _csrf(request: Request) -> str:
 
 
 def _check_csrf(request: Request, token: str) -> None:
-    from fastapi import HTTPException
-
     if not same_token(request.session.get("csrf"), token):
         raise HTTPException(
             status_code=403, detail="表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。"
         )
 
 
-def add_pages(app: FastAPI, *, db, board, create_submission, summary, visible, upload_bytes, audit) -> None:
+def add_pages(app: FastAPI, db, settings: Settings) -> None:
+    """Register the HTML pages; ``db`` is the app's session dependency."""
+
     def page_user(request: Request, session: Session) -> User | None:
         user_id = request.session.get("user_id")
         return session.get(User, user_id) if user_id else None
@@ -51,10 +61,7 @@ def add_pages(app: FastAPI, *, db, board, create_submission, summary, visible, u
         user = page_user(request, session)
         if user is None:
             return RedirectResponse("/login", status_code=303)
-        query = select(Submission).order_by(Submission.id.desc())
-        if user.role != "supervisor":
-            query = query.where(Submission.organ_id == user.organ_id)
-        rows = [summary(s) for s in session.scalars(query)]
+        rows = [summary(s) for s in submissions_for(session, user, newest_first=True)]
         context = {"user": user, "submissions": rows}
         if user.role == "supervisor":
             context["board"] = board(session, None)
@@ -73,17 +80,13 @@ def add_pages(app: FastAPI, *, db, board, create_submission, summary, visible, u
         session: Session = Depends(db),
     ) -> RedirectResponse:
         _check_csrf(request, csrf)
-        user = session.scalar(select(User).where(User.username == username))
-        if user is None or not check_password(user.password_hash, password):
-            audit(session, username, "login-failed")
-            session.commit()
+        user = authenticate(session, username, password)
+        if user is None:
             request.session["flash"] = "用户名或密码错误。"
             return RedirectResponse("/login", status_code=303)
         token = request.session.get("csrf")
         request.session.clear()
         request.session.update({"user_id": user.id, "csrf": token or new_csrf_token()})
-        audit(session, user.username, "login")
-        session.commit()
         return RedirectResponse("/", status_code=303)
 
     @app.post("/logout", include_in_schema=False)
@@ -100,12 +103,9 @@ def add_pages(app: FastAPI, *, db, board, create_submission, summary, visible, u
         user = page_user(request, session)
         if user is None:
             return RedirectResponse("/login", status_code=303)
-        from fastapi import HTTPException
-
         try:
-            row, duplicate = create_submission(
-                session, user, file.filename or "upload.xlsx", await upload_bytes(file)
-            )
+            name, data = await read_upload(file, settings)
+            row, duplicate = create_submission(session, settings, user, name, data)
         except HTTPException as exc:
             request.session["flash"] = f"上传失败：{exc.detail}"
             return RedirectResponse("/", status_code=303)
@@ -136,11 +136,8 @@ def add_pages(app: FastAPI, *, db, board, create_submission, summary, visible, u
     ) -> RedirectResponse:
         _check_csrf(request, csrf)
         user = page_user(request, session)
-        if user is None or user.role != "supervisor":
+        if user is None:
             return RedirectResponse("/login", status_code=303)
-        s = visible(user, session.get(Submission, submission_id))
-        s.status, s.comment = "已退回", comment
-        audit(session, user.username, "return", f"submission {s.id}: {comment}")
-        session.commit()
+        s = return_to_organ(session, user, submission_id, comment)
         request.session["flash"] = "已退回。"
         return RedirectResponse(f"/submissions/{s.id}", status_code=303)
