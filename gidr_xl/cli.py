@@ -178,12 +178,13 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     """汇总 several organs' workbooks, or compare a parent report with its children."""
     from gidr_xl.consolidate import check_parent, consolidate
     from gidr_xl.outputs import text
+    from gidr_xl.values import display
 
     paths = [Path(p) for p in args.files]
     if args.check_parent:
         differences = check_parent(Path(args.check_parent), paths)
         for d in differences:
-            print(f"{d.ref}：上级报告为 {display_value(d.parent)}，下级合计为 {display_value(d.children)}")
+            print(f"{d.ref}：上级报告为 {display(d.parent)}，下级合计为 {display(d.children)}")
         print(f"共 {len(differences)} 处不一致。" if differences else "上级报告与下级报告合计一致。")
         return Exit.FINDINGS if differences else Exit.OK
     if not args.output or not args.org:
@@ -194,12 +195,6 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     print(f"已汇总 {len(sources)} 个工作簿：{args.output}")
     print(text.render(result))
     return Exit.OK if result.ok else Exit.FINDINGS
-
-
-def display_value(value: object) -> str:
-    from gidr_xl.values import display
-
-    return display(value)
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from gidr_xl.addin import ADDIN_FILE, PROJECT_NAME, XLWINGS_VERSION
+from gidr_xl.addin import ADDIN_FILE, PROJECT_NAME
 from gidr_xl.errors import GidrError
 from gidr_xl.spec.loader import TEMPLATE_DIR
 
@@ -59,10 +59,9 @@ def template_path() -> Path:
     """xlwings' quickstart ribbon add-in of the installed (pinned) xlwings."""
     import xlwings
 
-    if xlwings.__version__ != XLWINGS_VERSION:
-        raise GidrError(
-            f"已安装的 xlwings 版本为 {xlwings.__version__}，加载项需要 {XLWINGS_VERSION}。请运行 pip install xlwings=={XLWINGS_VERSION}。"
-        )
+    from gidr_xl.addin.install import check_xlwings_version
+
+    check_xlwings_version()  # the template's VBA is tied to this exact version
     path = Path(xlwings.__file__).parent / "quickstart_addin_ribbon.xlam"
     if not path.exists():
         raise GidrError(f"找不到 xlwings 的加载项模板：{path}")

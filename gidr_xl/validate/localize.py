@@ -150,8 +150,19 @@ def _linear(node: ast.Node, sign: float, coef: dict[CellId, float]) -> float | N
     return None
 
 
+_EQUATIONS: dict[str, list[tuple[dict[CellId, float], float]]] = {}
+
+
 def linear_equations(spec: FormatSpec) -> list[tuple[dict[CellId, float], float]]:
-    """Every rule instance of the form ``linear == linear`` as (coefficients, constant) with Σ = const."""
+    """Every rule instance of the form ``linear == linear`` as (coefficients, constant) with Σ = const.
+
+    Extracted once per format."""
+    if spec.sha256 not in _EQUATIONS:
+        _EQUATIONS[spec.sha256] = _linear_equations(spec)
+    return _EQUATIONS[spec.sha256]
+
+
+def _linear_equations(spec: FormatSpec) -> list[tuple[dict[CellId, float], float]]:
     out = []
     for inst in instances(spec):
         expr = inst.expr
