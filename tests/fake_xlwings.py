@@ -70,6 +70,10 @@ def _bounds(first, second) -> tuple[int, int, int, int]:
     return r, c, r, c
 
 
+def _is_formula(value: object) -> bool:
+    return isinstance(value, str) and value.startswith("=")
+
+
 @dataclass
 class FakeRange:
     sheet: FakeSheet
@@ -82,13 +86,22 @@ class FakeRange:
     def options(self, ndim: int | None = None) -> FakeRange:
         return self
 
-    @property
-    def value(self) -> list[list[object]]:
+    def _block(self) -> list[list[object]]:
         self.sheet.book.reads.append((self.sheet.name, self.r1, self.c1, self.r2, self.c2))
         return [
             [self.sheet.cells.get((r, c)) for c in range(self.c1, self.c2 + 1)]
             for r in range(self.r1, self.r2 + 1)
         ]
+
+    @property
+    def value(self) -> list[list[object]]:
+        """Like Excel: a formula cell gives its computed result (unknown to the fake: "已计算")."""
+        return [["已计算" if _is_formula(v) else v for v in row] for row in self._block()]
+
+    @property
+    def formula(self) -> list[list[str]]:
+        """Like Excel: every cell as text, formulas with their leading '='."""
+        return [["" if v is None else str(v) for v in row] for row in self._block()]
 
     @value.setter
     def value(self, rows) -> None:

@@ -1,7 +1,8 @@
 """BookAccess over a live Excel workbook through xlwings (the ribbon add-in).
 
 Only this small surface of xlwings is used, so that tests can drive it with a fake:
-``book.sheets`` (iteration, ``[name]``, ``add``), ``sheet.range(...).options(ndim=2).value``,
+``book.sheets`` (iteration, ``[name]``, ``add``), ``sheet.range(...).options(ndim=2).value`` and
+``.formula``,
 ``range.color``, ``range.note`` / ``add_note`` / ``note.delete()``, ``range.add_hyperlink``,
 ``range.column_width``, ``range.font.bold``, ``sheet.activate()``, ``sheet.delete()``.
 """
@@ -28,11 +29,14 @@ class XlwingsBook:
         for sheet, (max_col, max_row) in wanted.items():
             if sheet not in names:
                 continue
-            block = self.book.sheets[sheet].range((1, 1), (max_row, max_col)).options(ndim=2).value
-            for r, row in enumerate(block, 1):
-                for c, value in enumerate(row, 1):
-                    if value is not None:
-                        grid[(sheet, cell_at(c, r))] = value
+            rng = self.book.sheets[sheet].range((1, 1), (max_row, max_col))
+            # contents, as in a file: a formula's text (never its computed result), else the value
+            values, formulas = rng.options(ndim=2).value, rng.options(ndim=2).formula
+            for r, (value_row, formula_row) in enumerate(zip(values, formulas, strict=True), 1):
+                for c, (value, formula) in enumerate(zip(value_row, formula_row, strict=True), 1):
+                    content = formula if isinstance(formula, str) and formula.startswith("=") else value
+                    if content is not None:
+                        grid[(sheet, cell_at(c, r))] = content
         return grid
 
     def read_column(self, sheet: str, column: str, first_row: int, last_row: int) -> list[object]:
