@@ -132,6 +132,10 @@ def test_login_required_and_wrong_password(server: str) -> None:
     bad = httpx.post(f"{server}/api/login", json={"username": "jianghai", "password": "nope"})
     assert bad.status_code == 401 and bad.json()["error"] == "用户名或密码错误。"
     assert "/api/submissions" in httpx.get(f"{server}/openapi.json").json()["paths"]
+    missing = client(server, "jianghai").post("/api/validate")  # no file at all
+    assert (
+        missing.status_code == 422 and "file" in missing.json()["error"] and "请求" in missing.json()["error"]
+    )
 
 
 def test_submit_versions_duplicates_and_authorisation(server: str, workbooks) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -84,8 +85,19 @@ def create_app(settings: Settings) -> FastAPI:
         return user
 
     @app.exception_handler(HTTPException)
-    async def _httperror(request: Request, exc: HTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = "、".join(".".join(str(p) for p in e.get("loc", ())[1:]) or "请求" for e in exc.errors())
+        return JSONResponse({"error": f"请求缺少或填错了这些项：{fields}。"}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(
+            {"error": f"服务器内部错误（{type(exc).__name__}），请联系管理员。"}, status_code=500
+        )
 
     @app.post("/api/login")
     async def login(request: Request, session: Session = Depends(db)) -> dict[str, Any]:
