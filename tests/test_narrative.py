@@ -63,3 +63,23 @@ def test_year_mentions() -> None:
     values[n5[0].id] = "2026年将继续完善专栏；2031年前完成全部整改。"
     found = [(f.code, f.anchor, f.actual) for f in narrative_findings(Report(spec, values))]
     assert found == [("C-年份", n1[0].ref, 2024), ("C-年份", n5[0].ref, 2031)]
+
+
+@pytest.mark.parametrize(
+    ("sample", "sentence", "cell", "code"),
+    [
+        ("example-2021", "本年度制发规章2件，现行有效规章0件。", "T2[规章][本年制发件数]", "C-制发规章"),
+        ("example-2021", "本年度制发规章0件，现行有效规章9件。", "T2[规章][现行有效件数]", "C-现行有效规章"),
+        ("jianghai-2019", "本年度制作规章1件。", "T2[规章][本年新制作数量]", "C-制作规章"),
+        ("jianghai-2019", "本年度制发规范性文件8件。", "T2[规范性文件][本年新制作数量]", "C-制作规范性文件"),
+    ],
+)
+def test_rules_and_normative_documents_quoted_in_the_narrative(
+    sample: str, sentence: str, cell: str, code: str
+) -> None:
+    spec, values = load_sample(sample)
+    values[spec.form("N1").paragraphs[0].id] = sentence
+    found = [
+        f for f in narrative_findings(Report(spec, values)) if f.code.startswith("C-") and f.code != "C-年份"
+    ]
+    assert [(f.code, spec.cell(CellId.parse(cell)).ref in f.refs) for f in found] == [(code, True)]
