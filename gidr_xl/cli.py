@@ -24,7 +24,9 @@ from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
 
+from gidr_xl import __version__
 from gidr_xl.errors import GidrError, UnusableWorkbookError, UsageError
+from gidr_xl.extras import missing_extra_message
 
 
 class Exit(IntEnum):
@@ -327,6 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="gidr", description="政府信息公开工作年度报告工具：生成带校验的 Excel 模板、校验填好的工作簿。"
     )
     parser.add_argument("--debug", action="store_true", help="出错时显示详细的程序调用栈")
+    parser.add_argument("--version", action="version", version=f"gidr-xl {__version__}", help="显示版本号")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("new", help="生成年报工作簿（空白模板或示例）")
@@ -439,14 +442,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return Exit.UNUSABLE
     except KeyboardInterrupt:
         return Exit.UNUSABLE
+    except ModuleNotFoundError as exc:
+        message = missing_extra_message(exc)
+        if message is None:
+            return _internal_error(args, exc)
+        print(f"gidr：{message}", file=sys.stderr)
+        return Exit.UNUSABLE
     except Exception as exc:
-        if args.debug:
-            traceback.print_exc()
-        print(
-            f"gidr：程序内部错误（{type(exc).__name__}: {exc}）。请加 --debug 重试并把输出反馈给维护者。",
-            file=sys.stderr,
-        )
-        return Exit.INTERNAL
+        return _internal_error(args, exc)
+
+
+def _internal_error(args: argparse.Namespace, exc: Exception) -> int:
+    if args.debug:
+        traceback.print_exc()
+    print(
+        f"gidr：程序内部错误（{type(exc).__name__}: {exc}）。请加 --debug 重试并把输出反馈给维护者。",
+        file=sys.stderr,
+    )
+    return Exit.INTERNAL
 
 
 if __name__ == "__main__":

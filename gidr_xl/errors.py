@@ -6,7 +6,7 @@ class GidrError(Exception):
 
 
 class SpecError(GidrError):
-    """A format spec in xl_template/ is malformed: fix the named file and entry."""
+    """A format spec in gidr_xl/data/formats/ is malformed: fix the named file and entry."""
 
 
 class UnusableWorkbookError(GidrError):

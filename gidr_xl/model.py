@@ -1,7 +1,7 @@
 """Typed model of a statutory format: tables, forms, input cells and rules.
 
 Everything here is immutable and produced by :mod:`gidr_xl.spec.loader` from the YAML in
-``xl_template/formats``. Addresses are absolute sheet addresses (``D6``); ``CellId`` is the
+``gidr_xl/data/formats``. Addresses are absolute sheet addresses (``D6``); ``CellId`` is the
 semantic name of an input cell (``T3[三.七][自然人]``).
 """
 

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gidr_xl.errors import GidrError
-from gidr_xl.spec.loader import TEMPLATE_DIR
+from gidr_xl.resources import data_path
 
 #: Maps 仿宋/宋体/黑体/楷体 (and their _GB2312 / 方正 names) to installed Noto CJK faces.
-FONTCONFIG = TEMPLATE_DIR / "fontconfig" / "fonts.conf"
+FONTCONFIG = data_path("fontconfig", "fonts.conf")
 
 # Profile settings: recalculate formulas on load, whatever cached values a file carries.
 _REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>

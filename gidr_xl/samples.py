@@ -1,4 +1,4 @@
-"""Sample reports in xl_template/samples/ → values for the template writer."""
+"""Sample reports in gidr_xl/data/samples/ → values for the template writer."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import yaml
 
 from gidr_xl.errors import SpecError
 from gidr_xl.model import CellId, FormatSpec
-from gidr_xl.spec.loader import TEMPLATE_DIR, load_format
+from gidr_xl.resources import data_path
+from gidr_xl.spec.loader import load_format
 
-SAMPLES_DIR = TEMPLATE_DIR / "samples"
+SAMPLES_DIR = data_path("samples")
 
 
 def available_samples() -> tuple[str, ...]:

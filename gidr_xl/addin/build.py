@@ -1,6 +1,6 @@
 """Write gidr_xl.xlam from xlwings' own open-source ribbon add-in template.
 
-Only two things change: the ribbon (customUI/customUI.xml, from xl_template/addin/) and the
+Only two things change: the ribbon (customUI/customUI.xml, from gidr_xl/data/addin/) and the
 config sheet (renamed from the disabled ``_myaddin.conf`` to ``myaddin.conf`` and filled in).
 xl/vbaProject.bin is copied byte for byte.
 """
@@ -15,9 +15,9 @@ from lxml import etree
 
 from gidr_xl.addin import ADDIN_FILE, PROJECT_NAME
 from gidr_xl.errors import GidrError
-from gidr_xl.spec.loader import TEMPLATE_DIR
+from gidr_xl.resources import data_path
 
-CUSTOM_UI = TEMPLATE_DIR / "addin" / "customUI.xml"
+CUSTOM_UI = data_path("addin", "customUI.xml")
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS = {"m": _MAIN}
 #: Rows of the template's config sheet (column A holds the key).

@@ -16,7 +16,9 @@ def check_xlwings_version() -> str:
     try:
         installed = version("xlwings")
     except PackageNotFoundError:
-        raise GidrError(f"未安装 xlwings。请运行：pip install xlwings=={XLWINGS_VERSION}") from None
+        raise GidrError(
+            f'未安装 xlwings。请运行：pip install "gidr-xl[addin]"（即 xlwings=={XLWINGS_VERSION}）'
+        ) from None
     if installed != XLWINGS_VERSION:
         raise GidrError(
             f"已安装的 xlwings 版本为 {installed}，但加载项中的 VBA 需要 {XLWINGS_VERSION}（两者必须完全一致）。"

@@ -1,17 +1,16 @@
 """Neutral document → one standalone, accessible HTML page (real tables, no pictures).
 
-The markup lives in xl_template/html/report.html.j2 (Jinja2, autoescaped).
+The markup lives in gidr_xl/data/html/report.html.j2 (Jinja2, autoescaped).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, select_autoescape
 
 from gidr_xl import __version__
 from gidr_xl.outputs.document import Document, GridCell, Table
-from gidr_xl.spec.loader import TEMPLATE_DIR
 
 
 def rows(table: Table) -> list[list[GridCell]]:
@@ -31,7 +30,7 @@ def scope(table: Table, cell: GridCell) -> str:
 
 def _environment() -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATE_DIR / "html"),
+        loader=PackageLoader("gidr_xl", "data/html"),
         autoescape=select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from gidr_xl.resources import data_path
 from gidr_xl.server.config import Settings
 from gidr_xl.server.db import Submission, User
 from gidr_xl.server.security import new_csrf_token, same_token
@@ -27,9 +28,8 @@ from gidr_xl.server.service import (
     summary,
     visible,
 )
-from gidr_xl.spec.loader import TEMPLATE_DIR
 
-TEMPLATES = Jinja2Templates(directory=str(TEMPLATE_DIR / "server"))
+TEMPLATES = Jinja2Templates(directory=str(data_path("server")))
 
 
 def _csrf(request: Request) -> str:

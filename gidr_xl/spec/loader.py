@@ -32,13 +32,13 @@ from gidr_xl.model import (
     TableSpec,
     TypeInfo,
 )
+from gidr_xl.resources import data_path
 from gidr_xl.rules.expand import Binding, ExpansionError, expand, expand_expression
 from gidr_xl.rules.parse import RuleSyntaxError, parse
 from gidr_xl.spec.addresses import make_span, parse_span, shift_span, top_left
 
-#: xl_template/ beside the package (source checkout) — the declarative data.
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "xl_template"
-FORMATS_DIR = TEMPLATE_DIR / "formats"
+#: The format specs (data only), shipped inside the package.
+FORMATS_DIR = data_path("formats")
 #: Sheet row of the first table on a sheet (row 1: caption, row 2: unit note).
 TABLE_TOP = 4
 #: Rows between the end of one table and the start of the next on the same sheet.
