@@ -169,7 +169,7 @@ def test_xlam_is_the_template_with_our_ribbon_and_config(xlam: Path) -> None:
 
 def test_xlwings_pin_matches_the_addin(monkeypatch) -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert f"xlwings=={XLWINGS_VERSION}" in pyproject["project"]["dependencies"]
+    assert f"xlwings=={XLWINGS_VERSION}" in pyproject["project"]["optional-dependencies"]["addin"]
     import xlwings
 
     assert xlwings.__version__ == XLWINGS_VERSION
