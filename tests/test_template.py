@@ -14,7 +14,14 @@ from gidr_xl.model import FormatSpec
 from gidr_xl.office import convert, soffice
 from gidr_xl.rules.catalog import instances
 from gidr_xl.spec.addresses import parse_span, top_left
-from gidr_xl.template.layout import CHECK_SHEET, DETAIL_SHEET, META_SHEET, check_cells, defined_name
+from gidr_xl.template.layout import (
+    CHECK_FIRST_ROW,
+    CHECK_SHEET,
+    DETAIL_SHEET,
+    META_SHEET,
+    check_cells,
+    defined_name,
+)
 from tests.conftest import REFERENCE
 
 
@@ -132,6 +139,24 @@ def test_print_setup_and_frozen_panes(spec: FormatSpec, wb: openpyxl.Workbook) -
         assert ws.freeze_panes
         if table.header_rows:
             assert ws.print_title_rows == f"${table.origin_row}:${table.origin_row + table.header_rows - 1}"
+
+
+#: A developer file or path: ``format_spec.md``, ``gidr_xl/data``, ``C:\x``, ``common.yaml``.
+_FILE_REF = re.compile(r"format_spec|\.(?:md|ya?ml|py|json)\b|[A-Za-z_]\w*/\w|[A-Za-z]:\\")
+
+
+@pytest.mark.parametrize("which", ["template", "sample"])
+def test_no_sheet_cites_a_developer_file(
+    spec: FormatSpec, template_path: Path, sample_path: Path, which: str
+) -> None:
+    book = openpyxl.load_workbook(template_path if which == "template" else sample_path)
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.data_type != "f":
+                    assert not _FILE_REF.search(c.value), (ws.title, c.coordinate, c.value)
+    basis_col = [c.value for c in book[CHECK_SHEET]["F"][CHECK_FIRST_ROW - 1 :] if c.value]
+    assert basis_col and all(re.search(r"国办公开办函〔20\d\d〕\d+号|《.+》|金额", v) for v in basis_col)
 
 
 def test_metadata_sheet(spec: FormatSpec, wb: openpyxl.Workbook) -> None:
