@@ -85,6 +85,19 @@ def test_labels_and_checks_are_locked_and_sheets_protected(spec: FormatSpec, wb:
         assert wb[where.sheet][where.address].protection.locked
 
 
+def test_protection_allows_formatting_rows_and_columns(spec: FormatSpec, template_path: Path) -> None:
+    """ECMA-376 §18.3.1.85: an attribute of 1 forbids the action, 0 allows it (default 1)."""
+    with zipfile.ZipFile(template_path) as zf:
+        xml = [zf.read(n).decode("utf-8") for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
+    tags = [m.group(0) for x in xml for m in [re.search(r"<sheetProtection\b[^>]*>", x)] if m]
+    assert len(tags) == len(spec.sheets) + 2  # every sheet but _meta
+    for tag in tags:
+        attrs = dict(re.findall(r'(\w+)="([^"]*)"', tag))
+        assert attrs["sheet"] == "1" and "password" not in attrs
+        assert attrs["formatRows"] == attrs["formatColumns"] == attrs["formatCells"] == "0", tag
+        assert attrs["insertRows"] == attrs["deleteRows"] == attrs["deleteColumns"] == "1", tag
+
+
 def test_every_rule_instance_has_a_live_formula(spec: FormatSpec, wb: openpyxl.Workbook) -> None:
     cells = check_cells(spec)
     assert len(cells) == len(instances(spec))

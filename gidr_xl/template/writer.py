@@ -17,6 +17,7 @@ from openpyxl.styles import Protection
 from openpyxl.utils.cell import absolute_coordinate
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gidr_xl import TEMPLATE_VERSION, __version__
@@ -40,7 +41,7 @@ from gidr_xl.template.layout import (
 
 INSTRUCTIONS = (
     "填表说明",
-    "1. 黄色单元格为填报区，其余单元格已锁定（工作表保护未设密码，如需调整格式可在“审阅”中撤销保护）。",
+    "1. 黄色单元格为填报区，其余单元格已锁定；行高、列宽和单元格格式可直接调整（工作表保护未设密码）。",
     "2. 表二、表三、表四与国务院办公厅规定的格式完全一致，请勿插入、删除或移动行列，也不要修改表头文字。",
     "3. 没有发生的事项请填 0，不要留空，也不要填写“—”“无”“/”等符号；空白不视为 0。",
     "4. 总体情况、存在的主要问题及改进情况、其他需要报告的事项：每行填写一段，二级标题单独占一行。",
@@ -77,6 +78,17 @@ def _style_label(ws: Worksheet, span: str, text: str, font=styles.LABEL_FONT, fi
     top = ws.cell(row=r1, column=c1, value=text)
     top.font = font
     top.alignment = styles.CENTER
+
+
+def _protect(ws: Worksheet) -> None:
+    """Lock contents but allow formatting: staff may resize rows and columns; the 校验 button
+    (and --annotate) may mark cells and attach notes without unprotecting.
+
+    openpyxl's flags are ECMA-376's: True means "protected", so False allows the action.
+    """
+    ws.protection = SheetProtection(
+        sheet=True, formatCells=False, formatRows=False, formatColumns=False, objects=False
+    )
 
 
 def _validation(spec: FormatSpec, ctype: CellType) -> DataValidation:
@@ -222,11 +234,7 @@ class _Builder:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         if title_rows:
             ws.print_title_rows = title_rows
-        ws.protection.sheet = True
-        # Formatting and notes stay allowed so that the 校验 button (and --annotate) can mark cells
-        # and attach notes without unprotecting; contents of locked cells stay protected.
-        ws.protection.formatCells = False
-        ws.protection.objects = False
+        _protect(ws)
 
     # -- checks -----------------------------------------------------------------------------
     def write_checks(self) -> None:
@@ -247,7 +255,7 @@ class _Builder:
                 cell.font, cell.alignment, cell.border = styles.CHECK_FONT, styles.CENTER, styles.BORDER
                 self._mark_anchor(ws, inst, where)
         detail.sheet_state = "hidden"
-        detail.protection.sheet = True
+        _protect(detail)
         self._per_cell_formatting()
 
     def _mark_anchor(self, ws: Worksheet, inst: RuleInstance, where: CheckCell) -> None:
