@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import math
 import re
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 from openpyxl.utils.cell import absolute_coordinate
+from openpyxl.worksheet.worksheet import Worksheet
 
 from gidr_xl.model import FormatSpec
 from gidr_xl.office import convert, soffice
 from gidr_xl.rules.catalog import instances
+from gidr_xl.samples import load_sample
 from gidr_xl.spec.addresses import parse_span, top_left
 from gidr_xl.template.layout import (
     CHECK_FIRST_ROW,
@@ -22,7 +27,7 @@ from gidr_xl.template.layout import (
     check_cells,
     defined_name,
 )
-from tests.conftest import REFERENCE
+from tests.conftest import REFERENCE, SAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -186,7 +191,62 @@ def test_cover_holds_org_and_year(spec: FormatSpec, wb: openpyxl.Workbook) -> No
     assert wb.sheetnames[:2] == ["封面", "总体情况"]
 
 
-@pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed")
-def test_libreoffice_converts_without_error(template_path: Path, sample_path: Path, tmp_path: Path) -> None:
+def _column_widths(ws: Worksheet) -> dict[int, float]:
+    widths: dict[int, float] = {}
+    for dim in ws.column_dimensions.values():
+        for col in range(dim.min or 1, (dim.max or dim.min or 1) + 1):
+            widths[col] = dim.width
+    return widths
+
+
+@pytest.mark.parametrize("which", ["template", "sample"])
+def test_every_wrapped_text_row_is_tall_enough(
+    spec: FormatSpec, template_path: Path, sample_path: Path, which: str
+) -> None:
+    """Rows holding wrapped labels or paragraphs carry a height that fits their text.
+
+    Lower bound, independent of the writer's estimate: each CJK character takes 2 width units
+    at 10 pt, a line at least 1.3 × the font size; a paragraph row offers 3 lines even blank.
+    """
+    book = openpyxl.load_workbook(template_path if which == "template" else sample_path)
+    paragraphs = {(f.sheet, p.address) for f in spec.forms for p in f.paragraphs}
+    checked = 0
+    for ws in book.worksheets:
+        if ws.title == META_SHEET:
+            continue
+        widths = _column_widths(ws)
+        merges = {(r.min_row, r.min_col): r for r in ws.merged_cells.ranges}
+        for row in ws.iter_rows():
+            for c in row:
+                paragraph = (ws.title, c.coordinate) in paragraphs
+                text = c.value if isinstance(c.value, str) and c.data_type != "f" else ""
+                if not (c.alignment.wrap_text and (text or paragraph)):
+                    continue
+                rng = merges.get((c.row, c.column))
+                c2, r2 = (rng.max_col, rng.max_row) if rng else (c.column, c.row)
+                width = sum(widths.get(col, 8.43) for col in range(c.column, c2 + 1))
+                size = c.font.sz
+                wide = sum(1 for ch in text if ord(ch) >= 0x2E80)
+                lines = max(math.ceil(wide * 2 * size / 10 / width), 3 if paragraph else 1)
+                heights = [ws.row_dimensions[r].height for r in range(c.row, r2 + 1)]
+                assert None not in heights, (ws.title, c.coordinate, text)
+                assert sum(heights) >= lines * size * 1.3, (ws.title, c.coordinate, text, heights)
+                checked += 1
+    assert checked > 300
+
+
+@pytest.mark.skipif(soffice() is None or not shutil.which("pdftotext"), reason="LibreOffice/poppler missing")
+def test_printed_pages_show_labels_and_paragraphs_in_full(
+    spec: FormatSpec, template_path: Path, sample_path: Path, tmp_path: Path
+) -> None:
+    """On paper (LibreOffice → PDF) no label or paragraph is clipped or overprinted."""
     pdfs = convert([template_path, sample_path], "pdf", tmp_path)
     assert all(p.stat().st_size > 10_000 for p in pdfs)
+    text = subprocess.run(["pdftotext", str(pdfs[1]), "-"], capture_output=True, text=True, check=True).stdout
+    printed = re.sub(r"\s+", "", text)
+    _, values = load_sample(SAMPLES[spec.id])
+    paragraphs = [v for k, v in values.items() if isinstance(v, str) and k.keys[0].startswith("第")]
+    labels = [lab.text for t in spec.tables for lab in t.labels]
+    assert paragraphs and labels
+    missing = [t for t in (*labels, *paragraphs) if re.sub(r"\s+", "", t) not in printed]
+    assert not missing
