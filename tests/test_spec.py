@@ -41,6 +41,8 @@ def test_unknown_format_is_a_clear_error() -> None:
         ("for: {c: C7}", "for: {c: C99}", "未知的分组"),
         ("type: count}", "type: counting}", "未知的单元格类型"),
         ("{c}”列：第一项", "{col}”列：第一项", "未知的占位符"),
+        ("{doc: 格式, at: 表三“总计”列}", "{doc: 规范, at: 表三“总计”列}", "未知的文件“规范”"),
+        ("    basis: {doc: 条例, at: 第五十条第（四）项}\n", "", "缺少字段“basis”"),
     ],
 )
 def test_broken_spec_names_file_and_entry(tmp_path: Path, old: str, new: str, expected: str) -> None:

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import math
 import re
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 from openpyxl.utils.cell import absolute_coordinate
+from openpyxl.worksheet.worksheet import Worksheet
 
 from gidr_xl.model import FormatSpec
 from gidr_xl.office import convert, soffice
 from gidr_xl.rules.catalog import instances
+from gidr_xl.samples import load_sample
 from gidr_xl.spec.addresses import parse_span, top_left
-from gidr_xl.template.layout import CHECK_SHEET, DETAIL_SHEET, META_SHEET, check_cells, defined_name
-from tests.conftest import REFERENCE
+from gidr_xl.template.layout import (
+    CHECK_FIRST_ROW,
+    CHECK_SHEET,
+    DETAIL_SHEET,
+    META_SHEET,
+    check_cells,
+    defined_name,
+)
+from tests.conftest import REFERENCE, SAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +90,19 @@ def test_labels_and_checks_are_locked_and_sheets_protected(spec: FormatSpec, wb:
         assert wb[where.sheet][where.address].protection.locked
 
 
+def test_protection_allows_formatting_rows_and_columns(spec: FormatSpec, template_path: Path) -> None:
+    """ECMA-376 §18.3.1.85: an attribute of 1 forbids the action, 0 allows it (default 1)."""
+    with zipfile.ZipFile(template_path) as zf:
+        xml = [zf.read(n).decode("utf-8") for n in zf.namelist() if n.startswith("xl/worksheets/sheet")]
+    tags = [m.group(0) for x in xml for m in [re.search(r"<sheetProtection\b[^>]*>", x)] if m]
+    assert len(tags) == len(spec.sheets) + 2  # every sheet but _meta
+    for tag in tags:
+        attrs = dict(re.findall(r'(\w+)="([^"]*)"', tag))
+        assert attrs["sheet"] == "1" and "password" not in attrs
+        assert attrs["formatRows"] == attrs["formatColumns"] == attrs["formatCells"] == "0", tag
+        assert attrs["insertRows"] == attrs["deleteRows"] == attrs["deleteColumns"] == "1", tag
+
+
 def test_every_rule_instance_has_a_live_formula(spec: FormatSpec, wb: openpyxl.Workbook) -> None:
     cells = check_cells(spec)
     assert len(cells) == len(instances(spec))
@@ -134,6 +159,24 @@ def test_print_setup_and_frozen_panes(spec: FormatSpec, wb: openpyxl.Workbook) -
             assert ws.print_title_rows == f"${table.origin_row}:${table.origin_row + table.header_rows - 1}"
 
 
+#: A developer file or path: ``format_spec.md``, ``gidr_xl/data``, ``C:\x``, ``common.yaml``.
+_FILE_REF = re.compile(r"format_spec|\.(?:md|ya?ml|py|json)\b|[A-Za-z_]\w*/\w|[A-Za-z]:\\")
+
+
+@pytest.mark.parametrize("which", ["template", "sample"])
+def test_no_sheet_cites_a_developer_file(
+    spec: FormatSpec, template_path: Path, sample_path: Path, which: str
+) -> None:
+    book = openpyxl.load_workbook(template_path if which == "template" else sample_path)
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.data_type != "f":
+                    assert not _FILE_REF.search(c.value), (ws.title, c.coordinate, c.value)
+    basis_col = [c.value for c in book[CHECK_SHEET]["F"][CHECK_FIRST_ROW - 1 :] if c.value]
+    assert basis_col and all(re.search(r"国办公开办函〔20\d\d〕\d+号|《.+》|金额", v) for v in basis_col)
+
+
 def test_metadata_sheet(spec: FormatSpec, wb: openpyxl.Workbook) -> None:
     ws = wb[META_SHEET]
     meta = {r[0]: r[1] for r in ws.iter_rows(values_only=True)}
@@ -148,7 +191,62 @@ def test_cover_holds_org_and_year(spec: FormatSpec, wb: openpyxl.Workbook) -> No
     assert wb.sheetnames[:2] == ["封面", "总体情况"]
 
 
-@pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed")
-def test_libreoffice_converts_without_error(template_path: Path, sample_path: Path, tmp_path: Path) -> None:
+def _column_widths(ws: Worksheet) -> dict[int, float]:
+    widths: dict[int, float] = {}
+    for dim in ws.column_dimensions.values():
+        for col in range(dim.min or 1, (dim.max or dim.min or 1) + 1):
+            widths[col] = dim.width
+    return widths
+
+
+@pytest.mark.parametrize("which", ["template", "sample"])
+def test_every_wrapped_text_row_is_tall_enough(
+    spec: FormatSpec, template_path: Path, sample_path: Path, which: str
+) -> None:
+    """Rows holding wrapped labels or paragraphs carry a height that fits their text.
+
+    Lower bound, independent of the writer's estimate: each CJK character takes 2 width units
+    at 10 pt, a line at least 1.3 × the font size; a paragraph row offers 3 lines even blank.
+    """
+    book = openpyxl.load_workbook(template_path if which == "template" else sample_path)
+    paragraphs = {(f.sheet, p.address) for f in spec.forms for p in f.paragraphs}
+    checked = 0
+    for ws in book.worksheets:
+        if ws.title == META_SHEET:
+            continue
+        widths = _column_widths(ws)
+        merges = {(r.min_row, r.min_col): r for r in ws.merged_cells.ranges}
+        for row in ws.iter_rows():
+            for c in row:
+                paragraph = (ws.title, c.coordinate) in paragraphs
+                text = c.value if isinstance(c.value, str) and c.data_type != "f" else ""
+                if not (c.alignment.wrap_text and (text or paragraph)):
+                    continue
+                rng = merges.get((c.row, c.column))
+                c2, r2 = (rng.max_col, rng.max_row) if rng else (c.column, c.row)
+                width = sum(widths.get(col, 8.43) for col in range(c.column, c2 + 1))
+                size = c.font.sz
+                wide = sum(1 for ch in text if ord(ch) >= 0x2E80)
+                lines = max(math.ceil(wide * 2 * size / 10 / width), 3 if paragraph else 1)
+                heights = [ws.row_dimensions[r].height for r in range(c.row, r2 + 1)]
+                assert None not in heights, (ws.title, c.coordinate, text)
+                assert sum(heights) >= lines * size * 1.3, (ws.title, c.coordinate, text, heights)
+                checked += 1
+    assert checked > 300
+
+
+@pytest.mark.skipif(soffice() is None or not shutil.which("pdftotext"), reason="LibreOffice/poppler missing")
+def test_printed_pages_show_labels_and_paragraphs_in_full(
+    spec: FormatSpec, template_path: Path, sample_path: Path, tmp_path: Path
+) -> None:
+    """On paper (LibreOffice → PDF) no label or paragraph is clipped or overprinted."""
     pdfs = convert([template_path, sample_path], "pdf", tmp_path)
     assert all(p.stat().st_size > 10_000 for p in pdfs)
+    text = subprocess.run(["pdftotext", str(pdfs[1]), "-"], capture_output=True, text=True, check=True).stdout
+    printed = re.sub(r"\s+", "", text)
+    _, values = load_sample(SAMPLES[spec.id])
+    paragraphs = [v for k, v in values.items() if isinstance(v, str) and k.keys[0].startswith("第")]
+    labels = [lab.text for t in spec.tables for lab in t.labels]
+    assert paragraphs and labels
+    missing = [t for t in (*labels, *paragraphs) if re.sub(r"\s+", "", t) not in printed]
+    assert not missing

@@ -330,7 +330,33 @@ def _resolver(groups: dict[str, tuple[str, ...]], inputs: tuple[InputCell, ...])
     return resolve
 
 
-def _rule(entry: dict[str, Any], where: _Where) -> RuleSpec:
+#: Document key that stands for the format's own notice (its ``name``), e.g. 国办公开办函〔2021〕30号.
+OWN_FORMAT = "格式"
+
+
+def _basis(entry: dict[str, Any], where: _Where, documents: dict[str, str]) -> str:
+    """Render a rule's ``basis`` (citations ``{doc, at}`` and notes ``{note}``) as Chinese text."""
+    raw = entry.get("basis")
+    items = [raw] if isinstance(raw, dict) else raw
+    if not isinstance(items, list) or not items:
+        raise where.fail("缺少字段“basis”（规则的依据：{doc: 文件, at: 条款} 或 {note: 说明}）")
+    parts = []
+    for i, item in enumerate(items):
+        w = where.at(f"basis[{i}]")
+        if isinstance(item, dict) and set(item) == {"note"}:
+            parts.append(str(item["note"]))
+            continue
+        if not isinstance(item, dict) or "doc" not in item or not set(item) <= {"doc", "at"}:
+            raise w.fail("应写成 {doc: 文件, at: 条款} 或 {note: 说明}")
+        if item["doc"] not in documents:
+            raise w.at("doc").fail(f"未知的文件“{item['doc']}”（可用 {'、'.join(documents)}）")
+        title, at = documents[item["doc"]], str(item.get("at", ""))
+        tight = not at or title.endswith("》") or at.startswith(("“", "（"))
+        parts.append(f"{title}{'' if tight else ' '}{at}")
+    return "；".join(parts)
+
+
+def _rule(entry: dict[str, Any], where: _Where, documents: dict[str, str]) -> RuleSpec:
     rid = _need(entry, "id", str, where)
     try:
         severity = Severity(entry.get("severity"))
@@ -368,7 +394,7 @@ def _rule(entry: dict[str, Any], where: _Where) -> RuleSpec:
         title=_need(entry, "title", str, where),
         expr=expr,
         message=message,
-        basis=str(entry.get("basis", "")),
+        basis=_basis(entry, where, documents),
         loops=tuple((str(k), str(v)) for k, v in dict(entry.get("for", {})).items()),
         anchor=entry.get("anchor"),
         check=check,
@@ -466,7 +492,9 @@ def load_path(path: Path) -> FormatSpec:
             groups[name] = tuple(str(v) for v in value)
         else:
             raise top.at(f"groups.{name}").fail("应为列表或 paragraphs(表单)")
-    rules = tuple(_rule(e, _where_of(origins, e, path)) for e in _need(data, "rules", list, top))
+    name = _need(data, "name", str, top)
+    documents = {OWN_FORMAT: name, **{str(k): str(v) for k, v in dict(data.get("documents", {})).items()}}
+    rules = tuple(_rule(e, _where_of(origins, e, path), documents) for e in _need(data, "rules", list, top))
     rule_ids = [r.id for r in rules]
     if len(set(rule_ids)) != len(rule_ids):
         raise top.fail("规则编号重复")
@@ -492,14 +520,14 @@ def load_path(path: Path) -> FormatSpec:
                     threshold=float(_need(entry, "threshold", (int, float), where)),
                     title=_need(entry, "title", str, where),
                     message=_need(entry, "message", str, where),
-                    basis=str(entry.get("basis", "")),
+                    basis=_basis(entry, where, documents),
                 )
             )
         else:
-            cross_year.append(_rule(entry, where))  # cells of last year are checked when used
+            cross_year.append(_rule(entry, where, documents))  # cells of last year are checked when used
     return FormatSpec(
         id=fid,
-        name=_need(data, "name", str, top),
+        name=name,
         title=_need(data, "title", str, top),
         first_year=int(years["first"]),
         last_year=int(years["last"]) if years.get("last") is not None else None,

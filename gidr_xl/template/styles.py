@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
 from gidr_xl.model import CellType
@@ -37,3 +39,50 @@ NUMBER_FORMATS = {
     CellType.YEAR: "0",
     CellType.TEXT: "@",
 }
+
+# -- row heights ---------------------------------------------------------------------------------
+#: Column-width units (Excel's: the width of "0" in the default font) that one full-width (CJK)
+#: character takes at 10 pt, and one half-width character; both scale with the font size.
+FULL_WIDTH_UNITS = 2.0
+HALF_WIDTH_UNITS = 1.1
+#: Excel's width of a column that has none set.
+DEFAULT_COLUMN_WIDTH = 8.43
+#: Line box as a multiple of the font size (Noto CJK needs 1.44, 宋体 less), and the padding (pt)
+#: a row keeps around its text.
+LINE_SPACING = 1.5
+ROW_PADDING = 5.0
+#: Lines a narrative paragraph row offers even when blank (staff type into it).
+NARRATIVE_LINES = 3
+#: Excel's largest row height (pt).
+MAX_ROW_HEIGHT = 409.0
+
+
+def _char_units(ch: str) -> float:
+    wide = unicodedata.east_asian_width(ch) in ("W", "F", "A")
+    return FULL_WIDTH_UNITS if wide else HALF_WIDTH_UNITS
+
+
+def text_lines(text: str, width: float, size: float) -> int:
+    """Lines ``text`` takes when wrapped in a cell ``width`` units wide at ``size`` pt.
+
+    Greedy per character (Chinese breaks anywhere); explicit line breaks start new lines.
+    """
+    usable = max(width - 0.5, 1.0)
+    scale = size / 10
+    lines = 0
+    for paragraph in text.split("\n"):
+        lines += 1
+        used = 0.0
+        for ch in paragraph:
+            units = _char_units(ch) * scale
+            if used and used + units > usable:
+                lines += 1
+                used = 0.0
+            used += units
+    return lines
+
+
+def row_height(text: str, width: float, size: float, wrap: bool = True, min_lines: int = 1) -> float:
+    """Row height (pt) that shows ``text`` in full: its wrapped lines × the line box, plus padding."""
+    lines = text_lines(text, width, size) if wrap else text.count("\n") + 1
+    return min(max(lines, min_lines) * size * LINE_SPACING + ROW_PADDING, MAX_ROW_HEIGHT)

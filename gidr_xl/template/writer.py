@@ -8,15 +8,18 @@ template version, spec hash). Only classic functions are emitted (see rules/exce
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import MergedCell
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Protection
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import absolute_coordinate
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
 from gidr_xl import TEMPLATE_VERSION, __version__
@@ -40,10 +43,10 @@ from gidr_xl.template.layout import (
 
 INSTRUCTIONS = (
     "填表说明",
-    "1. 黄色单元格为填报区，其余单元格已锁定（工作表保护未设密码，如需调整格式可在“审阅”中撤销保护）。",
+    "1. 黄色单元格为填报区，其余单元格已锁定；行高、列宽和单元格格式可直接调整（工作表保护未设密码）。",
     "2. 表二、表三、表四与国务院办公厅规定的格式完全一致，请勿插入、删除或移动行列，也不要修改表头文字。",
     "3. 没有发生的事项请填 0，不要留空，也不要填写“—”“无”“/”等符号；空白不视为 0。",
-    "4. 总体情况、存在的主要问题及改进情况、其他需要报告的事项：每行填写一段，二级标题单独占一行。",
+    "4. 总体情况、存在的主要问题及改进情况、其他需要报告的事项：每行填写一段，二级标题单独占一行；段落较长时，可双击行号下边界自动调整行高。",
     "5. 每张表格旁的“校验”单元格实时显示勾稽关系是否成立；“校验”工作表汇总全部规则的结果。",
     "6. 填写完毕后，可在 Excel 功能区点击“校验”，或运行 gidr validate 命令进行完整校验并生成报告。",
 )
@@ -77,6 +80,17 @@ def _style_label(ws: Worksheet, span: str, text: str, font=styles.LABEL_FONT, fi
     top = ws.cell(row=r1, column=c1, value=text)
     top.font = font
     top.alignment = styles.CENTER
+
+
+def _protect(ws: Worksheet) -> None:
+    """Lock contents but allow formatting: staff may resize rows and columns; the 校验 button
+    (and --annotate) may mark cells and attach notes without unprotecting.
+
+    openpyxl's flags are ECMA-376's: True means "protected", so False allows the action.
+    """
+    ws.protection = SheetProtection(
+        sheet=True, formatCells=False, formatRows=False, formatColumns=False, objects=False
+    )
 
 
 def _validation(spec: FormatSpec, ctype: CellType) -> DataValidation:
@@ -137,15 +151,17 @@ class _Builder:
 
     def write_form(self, form: FormSpec, org: str, year: int) -> None:
         ws = self.sheet(form.sheet)
+        hints = form.id == "INFO"  # the cover explains each field in column C
+        last = "C" if hints else "B"
         ws.cell(row=1, column=1, value=form.title).font = styles.TITLE_FONT
-        ws.merge_cells("A1:C1")
+        ws.merge_cells(f"A1:{last}1")
         note = ws.cell(row=2, column=1, value=form.note or f"格式版本：{self.spec.name}《{self.spec.title}》")
         note.font, note.alignment = styles.NOTE_FONT, styles.LEFT
-        ws.merge_cells("A2:C2")
-        ws.row_dimensions[2].height = 32
+        ws.merge_cells(f"A2:{last}2")
         ws.column_dimensions["A"].width = 22
         ws.column_dimensions["B"].width = 90 if form.paragraphs else 48
-        ws.column_dimensions["C"].width = 40
+        if hints:
+            ws.column_dimensions["C"].width = 40
         for cell in form.fields:
             _, row = split_address(cell.address)
             _style_label(ws, f"A{row}", cell.label)
@@ -159,9 +175,10 @@ class _Builder:
                 _style_label(ws, f"A{row}", cell.id.keys[0], font=styles.BODY_FONT)
                 self.add_input(ws, cell)
             ws.freeze_panes = f"B{first}"
-        if form.id == "INFO":
+        if hints:
             self._write_instructions(ws, form)
-        self._print_setup(ws, landscape=False, title_rows=None)
+        title_rows = f"{first - 1}:{first - 1}" if form.paragraphs else None
+        self._print_setup(ws, landscape=False, title_rows=title_rows)
 
     def _write_instructions(self, ws: Worksheet, form: FormSpec) -> None:
         for cell in form.fields:
@@ -178,7 +195,6 @@ class _Builder:
             c.font = styles.LABEL_FONT if i == 0 else styles.BODY_FONT
             c.alignment = styles.LEFT
             ws.merge_cells(start_row=row + i, start_column=1, end_row=row + i, end_column=3)
-            ws.row_dimensions[row + i].height = 30 if i else 18
 
     def write_table(self, table: TableSpec) -> None:
         ws = self.sheet(table.sheet)
@@ -204,11 +220,9 @@ class _Builder:
         widths = {1: 30} if table.label_cols == 1 else {1: 14, 2: 16, 3: 40} if table.label_cols == 3 else {}
         for col in range(1, table.n_cols + 3):
             letter = cell_at(col, 1)[:-1]
-            current = ws.column_dimensions[letter].width or 0
-            default = 11 if table.label_cols == 3 or table.n_cols > 10 else 18
+            current = ws.column_dimensions[letter].width if letter in ws.column_dimensions else 0
+            default = 13 if table.label_cols == 3 else 11 if table.n_cols > 10 else 18
             ws.column_dimensions[letter].width = max(current, widths.get(col, default))
-        for row in range(first, first + table.header_rows):
-            ws.row_dimensions[row].height = 36
         if not table.local:
             ws.freeze_panes = cell_at(table.label_cols + 1, first + table.header_rows)
             title_rows = f"{first}:{first + table.header_rows - 1}" if table.header_rows else None
@@ -222,11 +236,7 @@ class _Builder:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         if title_rows:
             ws.print_title_rows = title_rows
-        ws.protection.sheet = True
-        # Formatting and notes stay allowed so that the 校验 button (and --annotate) can mark cells
-        # and attach notes without unprotecting; contents of locked cells stay protected.
-        ws.protection.formatCells = False
-        ws.protection.objects = False
+        _protect(ws)
 
     # -- checks -----------------------------------------------------------------------------
     def write_checks(self) -> None:
@@ -247,7 +257,7 @@ class _Builder:
                 cell.font, cell.alignment, cell.border = styles.CHECK_FONT, styles.CENTER, styles.BORDER
                 self._mark_anchor(ws, inst, where)
         detail.sheet_state = "hidden"
-        detail.protection.sheet = True
+        _protect(detail)
         self._per_cell_formatting()
 
     def _mark_anchor(self, ws: Worksheet, inst: RuleInstance, where: CheckCell) -> None:
@@ -330,7 +340,7 @@ class _Builder:
                 )
                 self._summary_row(ws, row, values)
                 row += 1
-        for col, width in zip("ABCDEFG", (22, 8, 44, 22, 10, 50, 10), strict=True):
+        for col, width in zip("ABCDEFG", (22, 8, 44, 22, 10, 60, 10), strict=True):
             ws.column_dimensions[col].width = width
         result_range = f"E{CHECK_FIRST_ROW}:E{row}"
         ws.conditional_formatting.add(
@@ -370,6 +380,52 @@ class _Builder:
         ws.sheet_state = "veryHidden"  # unprotected: the add-in records last year's workbook here
 
 
+def _column_width(ws: Worksheet, col: int) -> float:
+    letter = get_column_letter(col)
+    if letter in ws.column_dimensions and ws.column_dimensions[letter].width:
+        return float(ws.column_dimensions[letter].width)
+    return styles.DEFAULT_COLUMN_WIDTH
+
+
+def fit_rows(ws: Worksheet, narrative: Collection[str] = ()) -> None:
+    """Give every row with content the height its text needs (see :func:`styles.row_height`).
+
+    A merged cell wraps in its merged width; the height a vertical merge needs is spread over
+    its rows. Cells in ``narrative`` (paragraph inputs) get at least NARRATIVE_LINES lines.
+    """
+    merges = {(r.min_row, r.min_col): r for r in ws.merged_cells.ranges}
+    single: dict[int, float] = {}
+    spanning: list[tuple[int, int, float]] = []
+    for row in ws.iter_rows():
+        for cell in row:
+            blank_paragraph = cell.value is None and cell.coordinate in narrative
+            if isinstance(cell, MergedCell) or (cell.value is None and not blank_paragraph):
+                continue
+            rng = merges.get((cell.row, cell.column))
+            c1, c2 = (rng.min_col, rng.max_col) if rng else (cell.column, cell.column)
+            r2 = rng.max_row if rng else cell.row
+            text = "" if cell.value is None or cell.data_type == "f" else str(cell.value)
+            height = styles.row_height(
+                text,
+                sum(_column_width(ws, c) for c in range(c1, c2 + 1)),
+                float(cell.font.sz or 11),
+                wrap=bool(cell.alignment.wrap_text),
+                min_lines=styles.NARRATIVE_LINES if cell.coordinate in narrative else 1,
+            )
+            if r2 == cell.row:
+                single[cell.row] = max(single.get(cell.row, 0.0), height)
+            else:
+                spanning.append((cell.row, r2, height))
+    plain = styles.row_height("", styles.DEFAULT_COLUMN_WIDTH, 11)  # a row with nothing to fit
+    for r1, r2, height in spanning:
+        rows = range(r1, r2 + 1)
+        short = max(height - sum(single.get(r, plain) for r in rows), 0.0)
+        for r in rows:
+            single[r] = single.get(r, plain) + short / len(rows)
+    for r, height in single.items():
+        ws.row_dimensions[r].height = round(height, 1)
+
+
 def _put(ws: Worksheet, cell: InputCell, value: object) -> None:
     target = ws[cell.address]
     target.value = value
@@ -404,6 +460,9 @@ def build_workbook(
     for cell_id, value in filled.items():
         cell = spec.cell(cell_id)
         _put(b.wb[cell.sheet], cell, value)
+    for ws in b.wb.worksheets:
+        if ws.title != META_SHEET:
+            fit_rows(ws, {p.address for f in spec.forms if f.sheet == ws.title for p in f.paragraphs})
     return b.wb
 
 
