@@ -32,6 +32,8 @@ FormulaKey = tuple[tuple[str, str], ...]
 
 
 def _split_outside_quotes(text: str, sep: str) -> list[str]:
+    """``text`` split at ``sep`` outside quoted sheet names (the Tokenizer returns a whole range,
+    ``'a:b'!A1:B2``, as one operand and has no splitter for it)."""
     parts, current, quoted = [], [], False
     for ch in text:
         if ch == "'":
@@ -107,14 +109,17 @@ def formula_key(text: object) -> FormulaKey:
                 and after.type == Token.FUNC
                 and after.subtype == Token.CLOSE
             ):
-                out.append(("LOGICAL", name))
+                out.append((Token.LOGICAL, name))
                 skip_close = True
                 continue
             out.append(("FUNC", name))
         elif kind == Token.FUNC and sub == Token.CLOSE and skip_close:
             skip_close = False
         elif kind == Token.OPERAND and sub == Token.RANGE:
-            out.append(("RANGE", _reference_key(value)))
+            if value.upper() in ("TRUE", "FALSE"):  # the Tokenizer knows only upper-case logicals
+                out.append((Token.LOGICAL, value.upper()))
+            else:
+                out.append(("RANGE", _reference_key(value)))
         elif kind == Token.OPERAND and sub == Token.NUMBER:
             out.append(("NUMBER", _number_key(value)))
         elif kind == Token.OPERAND and sub in (Token.LOGICAL, Token.ERROR):
