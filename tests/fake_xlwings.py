@@ -105,9 +105,12 @@ class FakeRange:
 
     @value.setter
     def value(self, rows) -> None:
+        """Like Excel: None empties the cell."""
         for i, row in enumerate(rows):
             for j, v in enumerate(row):
-                if v is not None:
+                if v is None:
+                    self.sheet.cells.pop((self.r1 + i, self.c1 + j), None)
+                else:
                     self.sheet.cells[(self.r1 + i, self.c1 + j)] = v
 
     @property

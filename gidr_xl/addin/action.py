@@ -34,8 +34,10 @@ def run(book: Any) -> str:
     annotate(access, result)
     summary = summary_line(result)
     if not result.ok:
+        located = "\n".join(result.localisation.describe()[:4]) if result.localisation else ""
         app.alert(
-            f"{summary}\n\n有问题的单元格已标色并加了批注，详见“校验结果”工作表。",
+            f"{summary}\n\n{located + chr(10) * 2 if located else ''}"
+            "有问题的单元格已标色并加了批注（浅蓝色为可能填错的单元格），详见“校验结果”工作表。",
             title=TITLE,
             mode="critical",
         )
