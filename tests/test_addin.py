@@ -6,6 +6,7 @@ import re
 import tomllib
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -13,7 +14,7 @@ from lxml import etree
 
 import gidr_xl
 from gidr_xl.access.openpyxl_book import OpenpyxlBook
-from gidr_xl.addin import ADDIN_FILE, PROJECT_NAME, XLWINGS_VERSION
+from gidr_xl.addin import ADDIN_FILE, NO_WORKBOOK_MESSAGE, PROJECT_NAME, TITLE, XLWINGS_VERSION
 from gidr_xl.addin.action import free_path, run
 from gidr_xl.addin.build import CONFIG_ROWS, AddinConfig, build_addin, template_path
 from gidr_xl.cli import Exit, main
@@ -155,7 +156,7 @@ def test_xlam_is_the_template_with_our_ribbon_and_config(xlam: Path) -> None:
     assert xlam.name == ADDIN_FILE and xlam.stem == gidr_xl.__name__  # RunMain imports the file's stem
     with zipfile.ZipFile(xlam) as ours, zipfile.ZipFile(template_path()) as template:
         assert ours.testzip() is None
-        assert ours.read("xl/vbaProject.bin") == template.read("xl/vbaProject.bin")
+        ours_vba, template_vba = ours.read("xl/vbaProject.bin"), template.read("xl/vbaProject.bin")
         assert sorted(ours.namelist()) == sorted(template.namelist())
         ui = etree.fromstring(ours.read("customUI/customUI.xml"))
         rels = ours.read("_rels/.rels").decode()
@@ -173,18 +174,65 @@ def test_xlam_is_the_template_with_our_ribbon_and_config(xlam: Path) -> None:
     for node in ui.iter():
         if node.get("onAction"):
             assert node.get("onAction") in macros, node.get("onAction")
-    assert f'name="{PROJECT_NAME}.conf"' in workbook
+    assert PROJECT_NAME == "gidr_xl" and f'name="{PROJECT_NAME}.conf"' in workbook
+    assert "myaddin" not in workbook
     m = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
     cells = {c.get("r"): "".join(c.itertext()) for c in sheet.iter(f"{m}c")}
     assert cells[f"B{CONFIG_ROWS['Interpreter_Win']}"] == r"%LOCALAPPDATA%\gidr-xl\Scripts\pythonw.exe"
     assert cells[f"B{CONFIG_ROWS['Interpreter_Mac']}"] == "$HOME/gidr-xl/bin/python"
     assert cells[f"B{CONFIG_ROWS['PYTHONPATH']}"] == r"D:\gidr"
     assert cells[f"B{CONFIG_ROWS['Show Console']}"] == "0"
+    assert (cells["D1"], cells["D2"]) == (NO_WORKBOOK_MESSAGE, TITLE)  # shown by RunMain's guard
+    _assert_vba_edits(ours_vba, template_vba)
+
+
+def _assert_vba_edits(ours: bytes, template: bytes) -> None:
+    """Only RunMain and the PROJECT_NAME constant differ; the container is otherwise unchanged.
+
+    Read back with oletools' own decompressor (independent of gidr_xl/addin/vba.py)."""
+    import olefile
+    from oletools.olevba import decompress_stream
+
+    new, old = olefile.OleFileIO(ours), olefile.OleFileIO(template)
+    assert len(ours) == len(template)
+    assert new.listdir() == old.listdir()
+    changed = {"/".join(n) for n in old.listdir() if new.openstream(n).read() != old.openstream(n).read()}
+    assert changed == {"VBA/RibbonMyAddin", "VBA/xlwings"}
+    assert new.openstream("VBA/_VBA_PROJECT").read() == old.openstream("VBA/_VBA_PROJECT").read()
+    assert new.openstream("VBA/_VBA_PROJECT").read()[2:4] == b"\xff\xff"  # compiled from source
+    ribbon = new.openstream("VBA/RibbonMyAddin").read()
+    offset = old.openstream("VBA/RibbonMyAddin").read().index(b"\x01\xd4\xb0")  # the source's start
+    run_main = decompress_stream(bytearray(ribbon[offset:])).decode("latin-1")
+    assert 'RunPython "import gidr_xl;gidr_xl.main()"' in run_main
+    assert "ThisWorkbook.Name" not in run_main  # the import no longer depends on the file name
+    assert "If ActiveWorkbook Is Nothing Then MsgBox Sheet2.Range" in run_main
+    module = decompress_stream(bytearray(new.openstream("VBA/xlwings").read()))
+    before = decompress_stream(bytearray(old.openstream("VBA/xlwings").read()))
+    assert module.rstrip() == before.replace(b'= "myaddin"', b'= "gidr_xl"').rstrip()
+    assert b'Public Const PROJECT_NAME As String = "gidr_xl"' in module
+
+
+def test_renamed_addin_is_installed_under_its_own_name(xlam: Path, tmp_path: Path, monkeypatch) -> None:
+    from gidr_xl.addin import install
+
+    renamed = tmp_path / "gidr_xl (1).xlam"
+    renamed.write_bytes(xlam.read_bytes())
+    calls = []
+
+    def fake_run(args, **kwargs):
+        target = Path(args[args.index("-f") + 1])
+        calls.append((target.name, target.read_bytes() == xlam.read_bytes()))
+        return SimpleNamespace(returncode=0, stdout="已安装", stderr="")
+
+    monkeypatch.setattr(install.sys, "platform", "win32")
+    monkeypatch.setattr(install.subprocess, "run", fake_run)
+    install.install(renamed)
+    assert calls == [(ADDIN_FILE, True)]
 
 
 def test_xlwings_pin_matches_the_addin(monkeypatch) -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert pyproject["project"]["optional-dependencies"]["addin"] == [f"xlwings=={XLWINGS_VERSION}"]
+    assert f"xlwings=={XLWINGS_VERSION}" in pyproject["project"]["optional-dependencies"]["addin"]
     import xlwings
 
     assert xlwings.__version__ == XLWINGS_VERSION
