@@ -396,3 +396,108 @@ def test_fake_excel_marks_the_suspect_and_restores_the_staffs_note(jianghai_d9: 
     run(book)
     assert sheet.notes[(9, 4)].text == "已与窗口登记核对" and sheet.colors[(9, 4)] == (0xFF, 0xCC, 0x99)
     assert sheet.colors[(9, 10)] is None and (9, 10) not in sheet.notes  # J9 as it was (no fill)
+
+
+# --- the action on real PCs: Chinese instructions, never a traceback ---
+
+
+@pytest.fixture()
+def clean_workbook(tmp_path: Path) -> Path:
+    spec, values = load_sample("jianghai-2019")
+    return write_workbook(spec, tmp_path / "江海区.xlsx", values=values)
+
+
+def _no_traceback(alerts) -> None:
+    assert all("Traceback" not in a[0] and 'File "' not in a[0] for a in alerts)
+
+
+def test_status_bar_says_checking_at_once_and_is_given_back(clean_workbook: Path) -> None:
+    book = FakeBook(clean_workbook, answers=["no", "no"])
+    run(book)
+    assert book.app.statuses == ["正在校验…", False]
+
+
+def test_protected_view_gets_an_instruction_and_nothing_is_marked(jianghai_d9: Path) -> None:
+    book = FakeBook(jianghai_d9)
+    book.app.protected_view = True
+    run(book)
+    (prompt, title, _, mode), *_ = book.app.alerts
+    assert "受保护的视图" in prompt and "启用编辑" in prompt and mode == "critical" and title == TITLE
+    assert book.marked() == {} and RESULT_SHEET not in [s.name for s in book.sheets]
+    assert book.app.statuses[-1] is False
+
+
+def test_never_saved_workbook_is_checked_but_asked_to_be_saved_first(clean_workbook: Path) -> None:
+    book = FakeBook(clean_workbook, answers=["no"], fullname="工作簿1")  # no folder: never saved
+    summary = run(book)
+    assert "结论：通过" in summary
+    prompt = book.app.alerts[-1][0]
+    assert "尚未保存" in prompt and "另存为" in prompt and book.app.alerts[-1][2] == "ok"
+    assert not list(clean_workbook.parent.glob("*.docx"))
+
+
+def test_read_only_folder_gets_an_instruction(clean_workbook: Path, monkeypatch) -> None:
+    from gidr_xl.addin import action
+
+    monkeypatch.setattr(action, "writable", lambda folder: False)
+    book = FakeBook(clean_workbook, answers=["no"])
+    run(book)
+    prompt = book.app.alerts[-1][0]
+    assert "不允许写入" in prompt and str(clean_workbook.parent) in prompt and "另存为" in prompt
+    assert not list(clean_workbook.parent.glob("*.docx"))
+
+
+def test_report_that_cannot_be_written_is_a_chinese_alert(clean_workbook: Path, monkeypatch) -> None:
+    import gidr_xl.compile as compile_module
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(compile_module, "compile_report", denied)
+    book = FakeBook(clean_workbook, answers=["no", "yes"])
+    run(book)
+    assert "不允许写入" in book.app.alerts[-1][0] and book.app.alerts[-1][3] == "critical"
+    _no_traceback(book.app.alerts)
+
+
+def test_writable_tries_the_folder(tmp_path: Path) -> None:
+    from gidr_xl.addin.action import writable
+
+    assert writable(tmp_path) and not writable(tmp_path / "不存在的文件夹")
+    assert list(tmp_path.iterdir()) == []  # the probe leaves nothing behind
+
+
+def test_unexpected_error_is_a_chinese_alert_with_a_log_for_it(
+    jianghai_d9: Path, monkeypatch, tmp_path: Path
+) -> None:
+    from gidr_xl.addin import action
+
+    def broken(*args, **kwargs):
+        raise KeyError("表三")
+
+    monkeypatch.setattr(action, "annotate", broken)
+    monkeypatch.setattr(action.tempfile, "gettempdir", lambda: str(tmp_path))
+    book = FakeBook(jianghai_d9, answers=["no"])
+    message = run(book)
+    (prompt, title, _, mode) = book.app.alerts[-1]
+    assert title == TITLE
+    assert prompt == message and "意外错误" in prompt and "信息化管理员" in prompt and mode == "critical"
+    _no_traceback(book.app.alerts)
+    (log,) = tmp_path.glob("gidr-xl-错误-*.log")
+    assert str(log) in prompt and "KeyError" in log.read_text(encoding="utf-8")
+    assert book.app.statuses[-1] is False
+
+
+def test_main_without_a_reachable_workbook_alerts_in_chinese(monkeypatch) -> None:
+    import xlwings
+
+    alerts = []
+
+    def no_caller():
+        raise Exception("Book.caller() must not be called directly.")
+
+    active = SimpleNamespace(alert=lambda prompt, **kw: alerts.append((prompt, kw)))
+    monkeypatch.setattr(xlwings.Book, "caller", staticmethod(no_caller))
+    monkeypatch.setattr(xlwings, "apps", SimpleNamespace(active=active))
+    gidr_xl.main()
+    assert alerts == [(NO_WORKBOOK_MESSAGE, {"title": TITLE, "mode": "critical"})]
