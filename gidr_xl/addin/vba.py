@@ -10,8 +10,10 @@
 Why this is safe without Excel: the template's ``_VBA_PROJECT`` stream has version 0xFFFF and no
 performance cache, so Office compiles the modules from their source text (MS-OVBA 2.3.4.1), which
 is all we change. Every edited stream keeps its exact size and the source keeps its offset, so the
-compound file and the ``dir`` stream stay byte-for-byte as they were; each edit is decompressed
-again and compared with the intended source before it is written.
+compound file and the ``dir`` stream stay byte-for-byte as they were (to fit, a trailing blank line
+of the xlwings module is dropped, and blank lines or a comment line are appended). Each edit is
+decompressed again and compared with the intended source before it is written. Not verified here:
+Excel itself loading the result (no Excel on the build machine).
 """
 
 from __future__ import annotations
