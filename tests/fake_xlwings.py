@@ -1,7 +1,8 @@
 """A fake of the small xlwings surface the add-in uses, backed by plain dicts.
 
 Book(name, fullname, sheets, app), Sheet(name, range, activate, delete), Range(value with
-options(ndim=2), color, note / add_note, add_hyperlink, column_width, font.bold), App(alert).
+options(ndim=2), color, note / add_note, add_hyperlink, column_width, font.bold), App(alert,
+status_bar, api.ActiveProtectedViewWindow, api.GetOpenFilename).
 It records every call that changes something, so tests can assert exactly what was marked.
 """
 
@@ -105,9 +106,12 @@ class FakeRange:
 
     @value.setter
     def value(self, rows) -> None:
+        """Like Excel: None empties the cell."""
         for i, row in enumerate(rows):
             for j, v in enumerate(row):
-                if v is not None:
+                if v is None:
+                    self.sheet.cells.pop((self.r1 + i, self.c1 + j), None)
+                else:
                     self.sheet.cells[(self.r1 + i, self.c1 + j)] = v
 
     @property
@@ -160,10 +164,23 @@ class FakeApp:
     answers: list[str] = field(default_factory=list)
     alerts: list[tuple[str, str | None, str, str | None]] = field(default_factory=list)
     picked: str | None = None  # what the file dialog returns
+    protected_view: bool = False  # a Protected View window is active
+    statuses: list[str | bool] = field(default_factory=list)  # every status bar text, in order
 
     @property
     def api(self) -> SimpleNamespace:
-        return SimpleNamespace(GetOpenFilename=lambda *args: self.picked or False)
+        window = SimpleNamespace(Caption="受保护的视图") if self.protected_view else None
+        return SimpleNamespace(
+            GetOpenFilename=lambda *args: self.picked or False, ActiveProtectedViewWindow=window
+        )
+
+    @property
+    def status_bar(self) -> str | bool:
+        return self.statuses[-1] if self.statuses else False
+
+    @status_bar.setter
+    def status_bar(self, value: str | bool) -> None:
+        self.statuses.append(value)
 
     def alert(
         self,
@@ -178,9 +195,11 @@ class FakeApp:
 
 
 class FakeBook:
-    def __init__(self, path: Path, answers: list[str] | None = None, picked: str | None = None) -> None:
+    def __init__(
+        self, path: Path, answers: list[str] | None = None, picked: str | None = None, fullname: str = ""
+    ) -> None:
         self.name = path.name
-        self.fullname = str(path)
+        self.fullname = fullname or str(path)  # Excel gives a never-saved book's name ("工作簿1")
         self.app = FakeApp(list(answers or []), picked=picked)
         self.sheets = FakeSheets()
         self.sheets.book = self

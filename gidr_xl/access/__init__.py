@@ -6,10 +6,20 @@ Validation reads through it and the marks are written through it, so the ribbon 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 Grid = dict[tuple[str, str], object]
 RGB = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class Look:
+    """What a mark changes in a cell, as storable text: its fill ('' = none) and its note."""
+
+    fill: str = ""
+    note: str | None = None
+    author: str = ""  # the note's author where the format keeps one (files); '' otherwise
 
 
 class BookAccess(Protocol):
@@ -31,6 +41,14 @@ class BookAccess(Protocol):
         """Replace the cell's note (None removes it)."""
         ...
 
+    def look(self, sheet: str, address: str) -> Look:
+        """The cell's current fill and note (recorded before a mark, to restore them later)."""
+        ...
+
+    def restore(self, sheet: str, address: str, look: Look, fill: bool = True, note: bool = True) -> None:
+        """Put back a recorded fill and/or note exactly."""
+        ...
+
     def replace_sheet(
         self, name: str, rows: list[list[object]], links: dict[tuple[int, int], str], widths: dict[str, float]
     ) -> None:
@@ -41,4 +59,8 @@ class BookAccess(Protocol):
 
     def write_cell(self, sheet: str, address: str, value: object) -> None:
         """Used only for the metadata sheet (never for cells the staff fill in)."""
+        ...
+
+    def write_rows(self, sheet: str, first_row: int, first_col: int, rows: list[list[object]]) -> None:
+        """One bulk write into the metadata sheet (None empties a cell)."""
         ...

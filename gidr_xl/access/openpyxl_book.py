@@ -7,9 +7,11 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
+from openpyxl.styles.fills import Fill
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.xml.functions import fromstring, tostring
 
-from gidr_xl.access import RGB, Grid
+from gidr_xl.access import RGB, Grid, Look
 from gidr_xl.reader.opening import check_container
 
 NOTE_AUTHOR = "gidr-xl"
@@ -54,6 +56,21 @@ class OpenpyxlBook:
         cell = self.wb[sheet][address]
         cell.comment = None if text is None else Comment(text, NOTE_AUTHOR, width=320, height=140)
 
+    def look(self, sheet: str, address: str) -> Look:
+        cell = self.wb[sheet][address]
+        fill = "" if cell.fill == PatternFill() else tostring(cell.fill.to_tree()).decode("utf-8")
+        comment = cell.comment
+        if comment is None:
+            return Look(fill)
+        return Look(fill, comment.text, comment.author or "")
+
+    def restore(self, sheet: str, address: str, look: Look, fill: bool = True, note: bool = True) -> None:
+        cell = self.wb[sheet][address]
+        if fill:
+            cell.fill = Fill.from_tree(fromstring(look.fill)) if look.fill else PatternFill()
+        if note:
+            cell.comment = None if look.note is None else Comment(look.note, look.author)
+
     def replace_sheet(
         self, name: str, rows: list[list[object]], links: dict[tuple[int, int], str], widths: dict[str, float]
     ) -> None:
@@ -80,6 +97,12 @@ class OpenpyxlBook:
 
     def write_cell(self, sheet: str, address: str, value: object) -> None:
         self.wb[sheet][address] = value
+
+    def write_rows(self, sheet: str, first_row: int, first_col: int, rows: list[list[object]]) -> None:
+        ws = self.wb[sheet]
+        for r, row in enumerate(rows, first_row):
+            for c, value in enumerate(row, first_col):
+                ws.cell(row=r, column=c).value = value
 
     def save_as(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)

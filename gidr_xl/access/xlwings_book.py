@@ -3,15 +3,19 @@
 Only this small surface of xlwings is used, so that tests can drive it with a fake:
 ``book.sheets`` (iteration, ``[name]``, ``add``), ``sheet.range(...).options(ndim=2).value`` and
 ``.formula``,
-``range.color``, ``range.note`` / ``add_note`` / ``note.delete()``, ``range.add_hyperlink``,
-``range.column_width``, ``range.font.bold``, ``sheet.activate()``, ``sheet.delete()``.
+``range.color``, ``range.note`` (``.text``) / ``add_note`` / ``note.delete()``, ``range.add_hyperlink``,
+``range.column_width``, ``range.font.bold``, ``sheet.activate()``, ``sheet.delete()``, and of the
+application ``app.alert``, ``app.status_bar``, ``app.api.ActiveProtectedViewWindow`` and
+``app.api.GetOpenFilename``.
 """
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
-from gidr_xl.access import RGB, Grid
+from gidr_xl.access import RGB, Grid, Look
 from gidr_xl.spec.addresses import cell_at
 
 
@@ -55,6 +59,19 @@ class XlwingsBook:
         if text is not None:
             rng.add_note(text)
 
+    def look(self, sheet: str, address: str) -> Look:
+        rng = self.book.sheets[sheet].range(address)
+        color, note = rng.color, rng.note
+        fill = "" if color is None else "#" + "".join(f"{int(c):02X}" for c in color)
+        return Look(fill, None if note is None else str(note.text))
+
+    def restore(self, sheet: str, address: str, look: Look, fill: bool = True, note: bool = True) -> None:
+        if fill:
+            rgb = None if not look.fill else tuple(int(look.fill[i : i + 2], 16) for i in (1, 3, 5))
+            self.book.sheets[sheet].range(address).color = rgb
+        if note:
+            self.set_note(sheet, address, look.note)
+
     def replace_sheet(
         self, name: str, rows: list[list[object]], links: dict[tuple[int, int], str], widths: dict[str, float]
     ) -> None:
@@ -76,6 +93,40 @@ class XlwingsBook:
 
     def write_cell(self, sheet: str, address: str, value: object) -> None:
         self.book.sheets[sheet].range(address).value = [[value]]
+
+    def write_rows(self, sheet: str, first_row: int, first_col: int, rows: list[list[object]]) -> None:
+        if not rows:
+            return
+        width = max(len(r) for r in rows)
+        padded = [list(r) + [None] * (width - len(r)) for r in rows]
+        last = (first_row + len(rows) - 1, first_col + width - 1)
+        self.book.sheets[sheet].range((first_row, first_col), last).value = padded
+
+    def alert(self, prompt: str, title: str, buttons: str = "ok", mode: str | None = None) -> str:
+        """Excel's message box; returns "ok", "yes" or "no"."""
+        return str(self.book.app.alert(prompt, title=title, buttons=buttons, mode=mode))
+
+    def status(self, text: str | None) -> None:
+        """Show ``text`` in Excel's status bar (None gives it back to Excel)."""
+        with contextlib.suppress(Exception):  # a courtesy: never let it stop the check
+            self.book.app.status_bar = text if text else False
+
+    def in_protected_view(self) -> bool:
+        """True when the active window is a Protected View window (read-only until 启用编辑)."""
+        try:
+            return self.book.app.api.ActiveProtectedViewWindow is not None
+        except Exception:
+            return False
+
+    def local_path(self) -> Path | None:
+        """The workbook's file on this computer; None if never saved or only on the web (OneDrive)."""
+        try:
+            fullname = str(self.book.fullname)
+        except Exception:  # xlwings cannot map some OneDrive/SharePoint addresses
+            return None
+        if "://" in fullname or not (Path(fullname).is_absolute() or PureWindowsPath(fullname).is_absolute()):
+            return None
+        return Path(fullname)
 
     def ask_for_workbook(self, title: str) -> str | None:
         """Excel's own file dialog (Application.GetOpenFilename); None when cancelled."""

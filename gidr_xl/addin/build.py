@@ -1,8 +1,9 @@
 """Write gidr_xl.xlam from xlwings' own open-source ribbon add-in template.
 
-Only two things change: the ribbon (customUI/customUI.xml, from gidr_xl/data/addin/) and the
-config sheet (renamed from the disabled ``_myaddin.conf`` to ``myaddin.conf`` and filled in).
-xl/vbaProject.bin is copied byte for byte.
+Three things change: the ribbon (customUI/customUI.xml, from gidr_xl/data/addin/), the config
+sheet (renamed from the disabled ``_myaddin.conf`` to ``gidr_xl.conf``, filled in, plus the
+message shown when no workbook is active) and two verified edits of the VBA source in
+xl/vbaProject.bin (addin/vba.py: a fixed ``import gidr_xl`` and PROJECT_NAME ``gidr_xl``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from gidr_xl.addin import ADDIN_FILE, PROJECT_NAME
+from gidr_xl.addin import ADDIN_FILE, NO_WORKBOOK_MESSAGE, PROJECT_NAME, TITLE
+from gidr_xl.addin.vba import patch
 from gidr_xl.errors import GidrError
 from gidr_xl.resources import data_path
 
@@ -84,11 +86,15 @@ def _config_sheet(xml: bytes, config: AddinConfig) -> bytes:
             cell.set("t", "inlineStr")
             etree.SubElement(etree.SubElement(cell, f"{{{_MAIN}}}is"), f"{{{_MAIN}}}t").text = value
         row.set("spans", "1:2")
+    for r, text in ((1, NO_WORKBOOK_MESSAGE), (2, TITLE)):  # read by RunMain (VBA), not a setting
+        cell = etree.SubElement(rows[r], f"{{{_MAIN}}}c", r=f"D{r}", t="inlineStr")
+        etree.SubElement(etree.SubElement(cell, f"{{{_MAIN}}}is"), f"{{{_MAIN}}}t").text = text
+        rows[r].set("spans", "1:4")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 def _workbook(xml: bytes) -> bytes:
-    disabled, enabled = f"_{PROJECT_NAME}.conf", f"{PROJECT_NAME}.conf"
+    disabled, enabled = "_myaddin.conf", f"{PROJECT_NAME}.conf"
     if disabled.encode() not in xml:
         raise GidrError("xlwings 模板中找不到配置工作表，模板可能已变更。")
     return xml.replace(f'name="{disabled}"'.encode(), f'name="{enabled}"'.encode())
@@ -109,5 +115,7 @@ def build_addin(out_dir: Path, config: AddinConfig | None = None) -> Path:
                 data = _workbook(data)
             elif info.filename == "xl/worksheets/sheet1.xml":
                 data = _config_sheet(data, config)
+            elif info.filename == "xl/vbaProject.bin":
+                data = patch(data)
             dst.writestr(info, data)
     return out

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from gidr_xl.addin import XLWINGS_VERSION
+from gidr_xl.addin import ADDIN_FILE, XLWINGS_VERSION
 from gidr_xl.errors import GidrError
 
 
@@ -45,8 +47,13 @@ def _xlwings(action: str, addin: Path) -> str:
 
 
 def install(addin: Path) -> str:
-    """Copy the add-in into Excel's XLSTART folder (Excel must be closed)."""
-    return _xlwings("install", addin)
+    """Copy the add-in into Excel's XLSTART folder (Excel must be closed), always as gidr_xl.xlam:
+    a renamed download (``gidr_xl (1).xlam``) replaces the installed copy instead of adding a
+    second ribbon tab."""
+    if addin.name == ADDIN_FILE or not addin.exists():
+        return _xlwings("install", addin)
+    with tempfile.TemporaryDirectory() as tmp:
+        return _xlwings("install", Path(shutil.copyfile(addin, Path(tmp) / ADDIN_FILE)))
 
 
 def uninstall(addin: Path) -> str:

@@ -29,10 +29,9 @@ def prior_report(access: XlwingsBook, title: str) -> Report | None:
     meta_cells = access.read(META_EXTENT)
     chosen = read_meta(meta_cells, access.source).get(PRIOR_KEY)
     if chosen is None:
-        app = access.book.app
-        answer = app.alert(
+        answer = access.alert(
             "是否指定上年度的年报工作簿，用于跨年度核对（上年结转、现行有效件数等）？\n只需指定一次，会记在本工作簿中。",
-            title=title,
+            title,
             buttons="yes_no",
         )
         chosen = (
@@ -44,5 +43,5 @@ def prior_report(access: XlwingsBook, title: str) -> Report | None:
     try:
         return read_report(Path(chosen))
     except GidrError as exc:
-        access.book.app.alert(f"上年度工作簿无法读取，本次不做跨年度核对：{exc}", title=title)
+        access.alert(f"上年度工作簿无法读取，本次不做跨年度核对：{exc}", title)
         return None
