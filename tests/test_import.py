@@ -23,7 +23,7 @@ from gidr_xl.report import Report
 from gidr_xl.samples import load_sample
 from gidr_xl.validate.validator import validate
 from tests.conftest import REFERENCE
-from tests.corpus import LAYOUTS, render
+from tests.corpus import LAYOUTS, fully_run_together, render
 
 JIANGHAI = REFERENCE / "samples" / "jianghai-2019-report.txt"
 SAMPLES = ("jianghai-2019", "example-2021")
@@ -104,7 +104,7 @@ def test_run_together_digits_split_by_the_tables_arithmetic() -> None:
 
 def _run_together(values: dict[CellId, object], spec) -> list[Line]:
     document = build_document(Report(spec, values))
-    text = render(document, LAYOUTS["run-together"][0], lambda h: h, random.Random(0))
+    text = render(document, fully_run_together, lambda h: h, random.Random(0))
     return [Line(t.strip(), f"第 {n} 行") for n, t in enumerate(text.splitlines(), 1) if t.strip()]
 
 
