@@ -348,6 +348,7 @@ def parse_lines(
         confidence = 1.0 if how == HOW_DIRECT else 0.9
         parser.set(cell, reading.values[cell], where, how, confidence)
     parser.unread.extend(reading.unread)
+    notes.extend(reading.notes)
     parser.ambiguities.extend(reading.ambiguities)
     parser.read_t2_local()
     for key, form_id in (("一", "N1"), ("五", "N5"), ("六", "N6")):

@@ -54,6 +54,7 @@ class Reading:
     t2_layout: str = ""
     tables_found: set[str] = field(default_factory=set)
     unresolved: set[tuple[str, str]] = field(default_factory=set)  # (table, row) reported above
+    notes: list[str] = field(default_factory=list)  # read, but worth a look (units, layouts)
 
     def set(self, cell: CellId, value: object, where: str, how: str) -> None:
         self.values[cell] = value
@@ -323,8 +324,8 @@ def _store_t2(
         cell = CellId("T2", (row, name)) if row and name else None
         if cell is None or not spec.has_cell(cell):
             if layout_id != spec.id:
-                out.unread.append(
-                    f"表二“{key}”行“{col.id.keys[1]}”＝{piece}：原表按{layout_id}格式填报，本格式没有对应单元格"
+                out.notes.append(
+                    f"表二“{key}”行“{col.id.keys[1]}”＝{piece}：原表按{load_format(layout_id).name}的栏目填报，本格式没有对应单元格"
                 )
             continue
         kind = spec.cell(cell).type.value
@@ -332,4 +333,6 @@ def _store_t2(
             out.set(cell, piece_value(piece), where, HOW_DIRECT)
         else:
             out.set(cell, piece, where, "原文带单位，与本列单位不符，按原文文字导入")
-            out.unread.append(f"{spec.cell(cell).ref}（{where}：“{piece}”的单位与本列不符，请核对）")
+            out.notes.append(
+                f"{spec.cell(cell).ref}（{where}）原文为“{piece}”，单位与本列不符，按原文文字导入，请核对"
+            )
