@@ -219,6 +219,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"  未读取：{line}")
     for line in imported.ambiguities:
         print(f"  有歧义：{line}")
+    for line in imported.notes + imported.no_consistent:
+        print(f"  说明：{line}")
     result = validate(report)
     print(text.render(result, None if args.all else 50))
     return Exit.OK if result.ok else Exit.FINDINGS
