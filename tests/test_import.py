@@ -167,11 +167,11 @@ def test_html_encoding_is_read_from_the_file_never_assumed(compiled, tmp_path: P
     body = re.search(r"<body[^>]*>(.*)</body>", page, re.S).group(1)
     head = re.sub(r"<meta[^>]*charset[^>]*>", "", re.search(r"<head>(.*)</head>", page, re.S).group(1))
     chrome = (
-        "<html><head>{head}</head><body><table><tr><td><nav>首页 政务公开 信息公开年报</nav>"
+        f"<html><head>{head}</head><body><table><tr><td><nav>首页 政务公开 信息公开年报</nav>"
         "<div>当前位置：首页 &gt; 政府信息公开年报 字号：大 中 小</div></td></tr>"
-        "<tr><td><table><tr><td>{body}</td></tr></table></td></tr>"
+        f"<tr><td><table><tr><td>{body}</td></tr></table></td></tr>"
         "<tr><td><footer>主办单位：示例市人民政府办公室 网站标识码 1234</footer></td></tr></table></body></html>"
-    ).format(head=head, body=body)
+    )
     undeclared = tmp_path / "gbk.html"
     undeclared.write_bytes(chrome.encode("gbk", errors="xmlcharrefreplace"))
     declared = tmp_path / "declared.html"
