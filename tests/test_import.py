@@ -176,7 +176,8 @@ def test_html_encoding_is_read_from_the_file_never_assumed(compiled, tmp_path: P
     undeclared.write_bytes(chrome.encode("gbk", errors="xmlcharrefreplace"))
     declared = tmp_path / "declared.html"
     meta = '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
-    declared.write_bytes(chrome.replace("<head>", "<head>" + meta, 1).encode("gb18030"))
+    xhtml = '<?xml version="1.0" encoding="gb2312"?>\n'
+    declared.write_bytes((xhtml + chrome.replace("<head>", "<head>" + meta, 1)).encode("gb18030"))
     for path in (undeclared, declared):
         imported = import_report(path)
         assert imported.meta["编码"] in ("gb18030", "gbk", "gb2312", "GB18030"), imported.meta

@@ -82,6 +82,7 @@ def read_text(path: Path) -> Document:
 
 #: Site chrome that is never part of an article.
 _CHROME = "//script|//style|//noscript|//nav|//header|//footer|//iframe|//form|//select"
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "pre", "blockquote", "caption"}
 
 
@@ -104,7 +105,8 @@ def read_html(path: Path) -> Document:
     from lxml import html
 
     text, encoding = decode(path.read_bytes(), str(path), html=True)
-    tree = html.document_fromstring(text)
+    # lxml refuses a str that still carries an XML encoding declaration (XHTML pages)
+    tree = html.document_fromstring(_XML_DECLARATION.sub("", text, count=1))
     meta = {"编码": encoding}
     title = tree.find(".//title")
     if title is not None and title.text_content().strip():
