@@ -1,8 +1,8 @@
 """Lines of a published report → a filled report, with provenance for every cell read.
 
-What cannot be read is left blank and listed as unread, never filled with a guess. Numbers
-that ran together are split with the table's arithmetic; several consistent splits are
-reported as ambiguous and left blank.
+Orchestration: metadata (meta.py), sections and tables from the character stream (stream.py,
+tables.py), local extension rows and narrative from the lines. What cannot be read is left
+blank and listed, never filled with a guess.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from gidr_xl.spec.addresses import parse_span
 from gidr_xl.spec.loader import format_for_year, load_format
 
 _PUNCT = str.maketrans({"(": "（", ")": "）", ",": "，", ":": "：", ";": "；", '"': "“", "．": "."})
-_TITLE = re.compile(r"(.+?)(\d{4})年(?:度)?(?:的)?政府信息公开(?:工作)?(?:年度)?报告")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _UNITS = ("万元", "元", "件", "个", "宗", "项")
 _MISSING = {"-", "—", "－", "/", "／", "无", "——"}
@@ -73,23 +72,6 @@ def _heading_positions(lines: list[Line]) -> dict[str, int]:
 
 def _is_sentence(text: str) -> bool:
     return text.endswith("。") or "，" in text
-
-
-def detect_format(lines: list[Line], year: int | None) -> FormatSpec:
-    text = norm(" ".join(line.text for line in lines))
-    if "本年制发件数" in text or "逾期未按收费通知要求缴纳费用" in text:
-        return load_format("gb2021")
-    if "本年新制作数量" in text or "第二十条第（九）项" in text:
-        return load_format("gb2019")
-    return format_for_year(year or 2021)
-
-
-def title_of(lines: list[Line]) -> tuple[str, int | None]:
-    head = "".join(line.text for line in lines[:3])
-    match = _TITLE.search("".join(head.split()))
-    if not match:
-        return "", None
-    return match.group(1), int(match.group(2))
 
 
 class _Tokens:

@@ -324,6 +324,8 @@ def _store_t2(
         cell = CellId("T2", (row, name)) if row and name else None
         if cell is None or not spec.has_cell(cell):
             if layout_id != spec.id:
+                if row:
+                    out.unresolved.add(("T2", row))  # explained by the note, not "not found"
                 out.notes.append(
                     f"表二“{key}”行“{col.id.keys[1]}”＝{piece}：原表按{load_format(layout_id).name}的栏目填报，本格式没有对应单元格"
                 )
