@@ -1,6 +1,6 @@
 """Run every benchmark and print its figures."""
 
-from benchmarks import bench_compile, bench_localize, bench_server, bench_validate
+from benchmarks import bench_audit, bench_compile, bench_localize, bench_server, bench_validate
 
 if __name__ == "__main__":
     bench_validate.run()
@@ -10,3 +10,5 @@ if __name__ == "__main__":
     bench_localize.run()
     print()
     bench_server.run()
+    print()
+    bench_audit.run()

@@ -219,24 +219,36 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"  未读取：{line}")
     for line in imported.ambiguities:
         print(f"  有歧义：{line}")
+    for line in imported.notes + imported.no_consistent:
+        print(f"  说明：{line}")
     result = validate(report)
     print(text.render(result, None if args.all else 50))
     return Exit.OK if result.ok else Exit.FINDINGS
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    """Import and validate a folder of published reports; write a CSV summary and findings."""
-    from gidr_xl.importer.audit import audit, report_files, write_csv
+    """Import and validate a folder of published reports; write the summary as CSV and .xlsx."""
+    from gidr_xl.importer.audit import audit, report_files, write_csv, write_xlsx
+    from gidr_xl.importer.classify import CONSISTENT
 
     files = report_files([Path(p) for p in args.paths])
     if not files:
         raise UsageError("没有找到可审核的年报文件（.txt、.html、.docx、.pdf）。")
-    items = audit([Path(p) for p in args.paths], prior=args.prior, progress=_progress_bar(len(files)))
-    print(file=sys.stderr)
-    summary, findings = write_csv(items, Path(args.out))
-    failed = sum(1 for i in items if i.result is None or not i.result.ok)
-    print(f"已审核 {len(items)} 份年报，{failed} 份有错误或无法读取。汇总：{summary}；问题明细：{findings}")
-    return Exit.OK if failed == 0 else Exit.FINDINGS
+    progress = _progress_bar(len(files)) if sys.stderr.isatty() else None
+    items = audit([Path(p) for p in args.paths], prior=args.prior, progress=progress)
+    if progress is not None:
+        print(file=sys.stderr)
+    out = Path(args.out)
+    csv_path = out.with_suffix(".csv")
+    summary, findings = write_csv(items, csv_path)
+    workbook = write_xlsx(items, out.with_suffix(".xlsx"))
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.assessment.status] = counts.get(item.assessment.status, 0) + 1
+    shown = "，".join(f"{k} {v} 份" for k, v in counts.items())
+    print(f"已审核 {len(items)} 份年报：{shown}。")
+    print(f"汇总：{workbook}（Excel/WPS 打开）；{summary}；问题明细：{findings}")
+    return Exit.OK if all(i.assessment.status == CONSISTENT for i in items) else Exit.FINDINGS
 
 
 def _progress_bar(total: int):
@@ -371,9 +383,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="显示全部问题")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("audit", help="批量审核已发布的年报：导入、校验，输出 CSV")
+    p = sub.add_parser("audit", help="批量审核已发布的年报：导入、校验、分类，输出 CSV 和 Excel 汇总")
     p.add_argument("paths", nargs="+", help="年报文件或目录")
-    p.add_argument("--out", required=True, help="汇总 CSV 路径（问题明细写在同目录的 *-findings.csv）")
+    p.add_argument("--out", required=True, help="汇总路径（写 .csv、同名 .xlsx 和 *-findings.csv）")
     p.add_argument("--prior", action="store_true", help="同一机关相邻两年的报告都在时做跨年度核对")
     p.set_defaults(func=cmd_audit)
 

@@ -23,7 +23,7 @@ from gidr_xl.report import Report
 from gidr_xl.samples import load_sample
 from gidr_xl.validate.validator import validate
 from tests.conftest import REFERENCE
-from tests.corpus import LAYOUTS, render
+from tests.corpus import LAYOUTS, fully_run_together, render
 
 JIANGHAI = REFERENCE / "samples" / "jianghai-2019-report.txt"
 SAMPLES = ("jianghai-2019", "example-2021")
@@ -104,7 +104,7 @@ def test_run_together_digits_split_by_the_tables_arithmetic() -> None:
 
 def _run_together(values: dict[CellId, object], spec) -> list[Line]:
     document = build_document(Report(spec, values))
-    text = render(document, LAYOUTS["run-together"][0], lambda h: h, random.Random(0))
+    text = render(document, fully_run_together, lambda h: h, random.Random(0))
     return [Line(t.strip(), f"第 {n} 行") for n, t in enumerate(text.splitlines(), 1) if t.strip()]
 
 
@@ -149,3 +149,74 @@ def test_audit_writes_one_row_per_report(compiled, tmp_path: Path, capsys) -> No
     assert len(rows) == 4 and {r["表格读取率"] for r in rows} == {"100.0%"}
     assert {r["机关名称"] for r in rows} == {"江海区政府办公室", "示例市示例局（示例数据）"}
     assert out.with_name("审核-findings.csv").exists()
+
+
+# -- readers: encodings, site chrome, crawler headers, bad files -------------------------------------
+
+
+def _t_cells(imported, tables: tuple[str, ...] = ("T2", "T2X", "T3", "T4")) -> dict:
+    return {c: v for c, v in imported.report.values.items() if c.table in tables}
+
+
+def test_html_encoding_is_read_from_the_file_never_assumed(compiled, tmp_path: Path) -> None:
+    """A GBK page without any declaration, inside a site's layout table with navigation."""
+    import re
+
+    page = compiled[("example-2021", ".html")].read_text(encoding="utf-8")
+    reference = _t_cells(import_report(compiled[("example-2021", ".html")]))
+    body = re.search(r"<body[^>]*>(.*)</body>", page, re.S).group(1)
+    head = re.sub(r"<meta[^>]*charset[^>]*>", "", re.search(r"<head>(.*)</head>", page, re.S).group(1))
+    chrome = (
+        f"<html><head>{head}</head><body><table><tr><td><nav>首页 政务公开 信息公开年报</nav>"
+        "<div>当前位置：首页 &gt; 政府信息公开年报 字号：大 中 小</div></td></tr>"
+        f"<tr><td><table><tr><td>{body}</td></tr></table></td></tr>"
+        "<tr><td><footer>主办单位：示例市人民政府办公室 网站标识码 1234</footer></td></tr></table></body></html>"
+    )
+    undeclared = tmp_path / "gbk.html"
+    undeclared.write_bytes(chrome.encode("gbk", errors="xmlcharrefreplace"))
+    declared = tmp_path / "declared.html"
+    meta = '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+    xhtml = '<?xml version="1.0" encoding="gb2312"?>\n'
+    declared.write_bytes((xhtml + chrome.replace("<head>", "<head>" + meta, 1)).encode("gb18030"))
+    for path in (undeclared, declared):
+        imported = import_report(path)
+        assert imported.meta["编码"] in ("gb18030", "gbk", "gb2312", "GB18030"), imported.meta
+        assert _t_cells(imported) == reference, path.name
+        assert imported.report.org == "示例市示例局（示例数据）"
+
+
+@pytest.mark.skipif(not JIANGHAI.exists(), reason="shared/reference sample not beside the checkout")
+def test_text_encodings_and_crawler_header(tmp_path: Path) -> None:
+    text = JIANGHAI.read_text(encoding="utf-8")
+    reference_import = import_report(JIANGHAI)
+    header = (
+        "标题: 江海区政府办公室2019年政府信息公开工作年度报告\n发布时间: 2020-01-20 10:00\n"
+        "文号: \n发布机构: 1\n栏目: 政府信息公开年报\n原文链接: https://example.org/a.htm\n"
+        "本地目录: a/b\n页面链接与图片详见 links.tsv(同目录)\n==================== 正文 ====================\n"
+    )
+    variants = {
+        "utf8-bom.txt": b"\xef\xbb\xbf" + text.encode("utf-8"),
+        "gb18030.txt": text.encode("gb18030"),
+        "utf16.txt": text.encode("utf-16"),
+        "crawled.txt": (header + text.replace("\n", " ")).encode("utf-8"),
+    }
+    for name, raw in variants.items():
+        path = tmp_path / name
+        path.write_bytes(raw)
+        imported = import_report(path)
+        # local extension rows (T2X) have free-text labels: read only where lines are kept
+        tables = ("T2", "T3", "T4") if name == "crawled.txt" else ("T2", "T2X", "T3", "T4")
+        assert _t_cells(imported, tables) == _t_cells(reference_import, tables), name
+        assert imported.report.year == 2019 and imported.report.org == "江海区政府办公室", name
+    crawled = import_report(tmp_path / "crawled.txt")
+    assert crawled.meta["原文链接"] == "https://example.org/a.htm"
+    assert not any("原文链接" in str(v) for v in crawled.report.values.values())  # metadata, not text
+
+
+def test_bad_files_give_a_chinese_message_naming_the_file(tmp_path: Path, capsys) -> None:
+    for name, raw in (("坏.pdf", b"%PDF-1.4 garbage"), ("坏.docx", b"not a zip"), ("空.html", b"")):
+        path = tmp_path / name
+        path.write_bytes(raw)
+        assert main(["import", str(path), "-o", str(tmp_path / "x.xlsx")]) == Exit.UNUSABLE
+        err = capsys.readouterr().err
+        assert name in err and "Traceback" not in err, err

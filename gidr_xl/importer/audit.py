@@ -1,12 +1,30 @@
-"""Audit a folder of published reports: import, validate, one row per report, all findings."""
+"""Audit a folder of published reports: import, validate, one verdict per report, all findings.
+
+The summary is written as CSV (UTF-8 with BOM, opens in Excel/WPS) and as an .xlsx workbook
+with a 汇总 sheet (one row per report) and a 问题明细 sheet (one row per finding).
+"""
 
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+
 from gidr_xl.errors import GidrError
+from gidr_xl.importer.classify import (
+    AMBIGUOUS,
+    NOT_STATED,
+    RELATION,
+    UNREAD,
+    UNREADABLE,
+    Assessment,
+    Item,
+    assess,
+)
 from gidr_xl.importer.parse import Imported
 from gidr_xl.importer.sources import READERS
 from gidr_xl.importer.workbook import import_report
@@ -17,14 +35,24 @@ SUMMARY_HEADER = [
     "机关名称",
     "报告年度",
     "格式版本",
+    "结论",
+    "勾稽关系不一致",
+    "有歧义",
+    "未能读取",
+    "原文未载明",
     "表格读取率",
     "错误",
     "警告",
-    "未读取",
-    "有歧义",
     "说明",
 ]
-FINDINGS_HEADER = ["文件", "机关名称", "报告年度", "级别", "规则", "单元格", "说明", "指纹"]
+FINDINGS_HEADER = ["文件", "机关名称", "报告年度", "类别", "级别", "规则", "单元格", "说明", "指纹"]
+_FILLS = {
+    "一致": "E2EFDA",
+    "勾稽关系不一致": "F8CBAD",
+    "部分未能读取": "FFE699",
+    "无表格": "D9D9D9",
+    UNREADABLE: "D9D9D9",
+}
 
 
 @dataclass
@@ -33,27 +61,36 @@ class Audited:
     imported: Imported | None
     result: Result | None
     error: str = ""
+    assessment: Assessment = field(default_factory=lambda: Assessment(UNREADABLE))
 
 
 def report_files(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in READERS))
+            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in READERS))
         else:
             out.append(path)
     return out
 
 
-def audit(paths: list[Path], prior: bool = False, progress=None) -> list[Audited]:
-    """Import and validate every report; with ``prior``, pair reports of one organ across years."""
+def audit_one(path: Path) -> Audited:
+    """Import, validate and assess one report; a file that cannot be read gives its message."""
+    try:
+        imported = import_report(path)
+        result = validate(imported.report)
+        return Audited(path, imported, result, assessment=assess(imported, result))
+    except GidrError as exc:
+        return Audited(path, None, None, str(exc), Assessment(UNREADABLE, [Item(UNREADABLE, str(exc))]))
+
+
+def audit(
+    paths: list[Path], prior: bool = False, progress: Callable[[Path], None] | None = None
+) -> list[Audited]:
+    """Every report of ``paths``; with ``prior``, each is also checked against the organ's last year."""
     done: list[Audited] = []
     for path in report_files(paths):
-        try:
-            imported = import_report(path)
-            done.append(Audited(path, imported, validate(imported.report)))
-        except GidrError as exc:
-            done.append(Audited(path, None, None, str(exc)))
+        done.append(audit_one(path))
         if progress is not None:
             progress(path)
     if prior:
@@ -64,7 +101,40 @@ def audit(paths: list[Path], prior: bool = False, progress=None) -> list[Audited
             last = by_key.get((item.imported.report.org, item.imported.report.year - 1))
             if last is not None and last.imported is not None:
                 item.result = validate(item.imported.report, last.imported.report)
+                item.assessment = assess(item.imported, item.result)
     return done
+
+
+def summary_row(item: Audited) -> list[object]:
+    a = item.assessment
+    if item.imported is None or item.result is None:
+        return [str(item.path), "", "", "", a.status, "", "", "", "", "", "", "", item.error]
+    report = item.imported.report
+    notes = "；".join(item.imported.notes)
+    return [
+        str(item.path),
+        report.org or "",
+        report.year or "",
+        report.spec.name,
+        a.status,
+        a.count(RELATION),
+        a.count(AMBIGUOUS),
+        a.count(UNREAD),
+        a.count(NOT_STATED),
+        f"{item.imported.completeness:.1%}",
+        sum(i.severity == "错误" for i in a.items),
+        sum(i.severity == "警告" for i in a.items),
+        notes,
+    ]
+
+
+def finding_rows(item: Audited) -> list[list[object]]:
+    report = item.imported.report if item.imported else None
+    org, year = (report.org or "", report.year or "") if report else ("", "")
+    return [
+        [str(item.path), org, year, i.category, i.severity, i.rule, i.cell, i.message, i.fingerprint]
+        for i in item.assessment.items
+    ]
 
 
 def write_csv(items: list[Audited], out: Path) -> tuple[Path, Path]:
@@ -79,35 +149,39 @@ def write_csv(items: list[Audited], out: Path) -> tuple[Path, Path]:
         summary.writerow(SUMMARY_HEADER)
         findings.writerow(FINDINGS_HEADER)
         for item in items:
-            if item.imported is None or item.result is None:
-                summary.writerow([str(item.path), "", "", "", "", "", "", "", "", item.error])
-                continue
-            report = item.imported.report
-            summary.writerow(
-                [
-                    str(item.path),
-                    report.org,
-                    report.year,
-                    report.spec.name,
-                    f"{item.imported.completeness:.1%}",
-                    item.result.errors,
-                    item.result.warnings,
-                    len(item.imported.unread),
-                    len(item.imported.ambiguities),
-                    "",
-                ]
-            )
-            for f in item.result.findings:
-                findings.writerow(
-                    [
-                        str(item.path),
-                        report.org,
-                        report.year,
-                        f.severity.label,
-                        f.instance or f.code,
-                        f.anchor,
-                        f.message,
-                        f.fingerprint,
-                    ]
-                )
+            summary.writerow(summary_row(item))
+            findings.writerows(finding_rows(item))
     return out, findings_path
+
+
+def write_xlsx(items: list[Audited], out: Path) -> Path:
+    """汇总 (one row per report, coloured by verdict) and 问题明细 (every finding), filterable."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "汇总"
+    ws.append(SUMMARY_HEADER)
+    for item in items:
+        ws.append(summary_row(item))
+        fill = _FILLS.get(item.assessment.status)
+        if fill:
+            ws.cell(ws.max_row, 5).fill = PatternFill("solid", fgColor=fill)
+    detail = wb.create_sheet("问题明细")
+    detail.append(FINDINGS_HEADER)
+    for item in items:
+        for row in finding_rows(item):
+            detail.append(row)
+    widths = {
+        "汇总": (40, 28, 8, 26, 14, 8, 8, 8, 10, 10, 6, 6, 60),
+        "问题明细": (40, 28, 8, 20, 6, 24, 12, 90, 18),
+    }
+    for sheet in (ws, detail):
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(vertical="center")
+        for n, width in enumerate(widths[sheet.title], 1):
+            sheet.column_dimensions[sheet.cell(1, n).column_letter].width = width
+        sheet.freeze_panes = "B2"
+        sheet.auto_filter.ref = sheet.dimensions
+    wb.save(out)
+    return out

@@ -1,27 +1,26 @@
 """Lines of a published report → a filled report, with provenance for every cell read.
 
-What cannot be read is left blank and listed as unread, never filled with a guess. Numbers
-that ran together are split with the table's arithmetic; several consistent splits are
-reported as ambiguous and left blank.
+Orchestration: metadata (meta.py), sections and tables from the character stream (stream.py,
+tables.py), local extension rows and narrative from the lines. What cannot be read is left
+blank and listed, never filled with a guess.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field
 
-from gidr_xl.importer.digits import candidate_splits, grouped_total_check, row_total_check
+from gidr_xl.importer.labels import sections as label_sections
+from gidr_xl.importer.meta import read_metadata
 from gidr_xl.importer.sources import Line
+from gidr_xl.importer.stream import Stream, find_sections
+from gidr_xl.importer.tables import HOW_DIRECT, Reading, read_t2, read_t3, read_t4
 from gidr_xl.model import CellId, FormatSpec, TableSpec
 from gidr_xl.report import Report
-from gidr_xl.rules.catalog import instances
-from gidr_xl.rules.python import compile_instance
 from gidr_xl.spec.addresses import parse_span
 from gidr_xl.spec.loader import format_for_year, load_format
 
 _PUNCT = str.maketrans({"(": "（", ")": "）", ",": "，", ":": "：", ";": "；", '"': "“", "．": "."})
-_TITLE = re.compile(r"(.+?)(\d{4})年(?:度)?(?:的)?政府信息公开(?:工作)?(?:年度)?报告")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _UNITS = ("万元", "元", "件", "个", "宗", "项")
 _MISSING = {"-", "—", "－", "/", "／", "无", "——"}
@@ -45,19 +44,6 @@ class Source:
     where: str
     how: str  # 直接读取 / 数字串拆分
     confidence: float
-
-
-@dataclass
-class Imported:
-    report: Report
-    provenance: dict[CellId, Source] = field(default_factory=dict)
-    unread: list[str] = field(default_factory=list)
-    ambiguities: list[str] = field(default_factory=list)
-
-    @property
-    def completeness(self) -> float:
-        wanted = [c for t in self.report.spec.tables if not t.local for c in t.inputs]
-        return sum(c.id in self.provenance for c in wanted) / len(wanted)
 
 
 def _number(token: str) -> float | int | None:
@@ -86,23 +72,6 @@ def _heading_positions(lines: list[Line]) -> dict[str, int]:
 
 def _is_sentence(text: str) -> bool:
     return text.endswith("。") or "，" in text
-
-
-def detect_format(lines: list[Line], year: int | None) -> FormatSpec:
-    text = norm(" ".join(line.text for line in lines))
-    if "本年制发件数" in text or "逾期未按收费通知要求缴纳费用" in text:
-        return load_format("gb2021")
-    if "本年新制作数量" in text or "第二十条第（九）项" in text:
-        return load_format("gb2019")
-    return format_for_year(year or 2021)
-
-
-def title_of(lines: list[Line]) -> tuple[str, int | None]:
-    head = "".join(line.text for line in lines[:3])
-    match = _TITLE.search("".join(head.split()))
-    if not match:
-        return "", None
-    return match.group(1), int(match.group(2))
 
 
 class _Tokens:
@@ -206,125 +175,8 @@ class _Parser:
                 current = None if len(current[1]) else current
         return out
 
-    def read_grid(self, table: TableSpec, key: str, check) -> None:
-        cols = list(table.col_keys)
-        pending: dict[str, list[list[int]]] = {}
-        where_of: dict[str, str] = {}
-        problems: dict[str, str] = {}
-        for row_key, raw, where in self.rows(table, key):
-            where_of[row_key] = where
-            parts = " ".join(raw).split()
-            if len(parts) == len(cols):
-                for col, part in zip(cols, parts, strict=True):
-                    value = _number(part)
-                    cell = CellId(table.id, (row_key, col))
-                    if value is None:
-                        self.unread.append(f"{self.spec.cell(cell).ref}（{where}：“{part}”不是数字）")
-                    else:
-                        self.set(cell, value, where)
-            elif parts and all(p.isdigit() for p in parts):
-                pending[row_key] = candidate_splits("".join(parts), len(cols), check(len(cols)))
-            else:
-                problems[row_key] = (
-                    f"{table.id}“{row_key}”行（{where}：找到 {len(parts)} 个数，应为 {len(cols)} 个）"
-                )
-        self._resolve(table, pending, where_of)
-        self._by_row_order(table, key)
-        for row_key, message in problems.items():
-            if CellId(table.id, (row_key, cols[0])) not in self.provenance:
-                self.unread.append(message)
-
-    def _by_row_order(self, table: TableSpec, key: str) -> None:
-        """Fallback for layouts that break labels over several lines (PDF text): when the region
-        has exactly one run of numbers per data row, take them in the table's row order, and
-        keep them only if the table's own rules then hold."""
-        cols = list(table.col_keys)
-        missing = [k for k in table.row_keys if CellId(table.id, (k, cols[0])) not in self.provenance]
-        if not missing:
-            return
-        runs = []
-        for line in self.region(key):
-            parts = line.text.split()
-            tail = []
-            while parts and _number(parts[-1]) is not None:
-                tail.insert(0, parts.pop())
-            if len(tail) == len(cols):
-                runs.append(([_number(t) for t in tail], line.where))
-        if len(runs) != len(table.row_keys):
-            return
-        values = dict(self.values)
-        for k, (numbers, _) in zip(table.row_keys, runs, strict=True):
-            values.update({CellId(table.id, (k, c)): n for c, n in zip(cols, numbers, strict=True)})
-        rules = [
-            compile_instance(i)
-            for i in instances(self.spec)
-            if i.guarded and all(c.table == table.id for c in i.cells)
-        ]
-        if any(rule(values).passed is False for rule in rules):
-            return
-        for k, (numbers, where) in zip(table.row_keys, runs, strict=True):
-            for c, n in zip(cols, numbers, strict=True):
-                cell = CellId(table.id, (k, c))
-                if cell not in self.provenance:
-                    self.set(cell, n, where, "按表格行序读取（标签跨行）", 0.8)
-
-    def _resolve(
-        self, table: TableSpec, pending: dict[str, list[list[int]]], where_of: dict[str, str]
-    ) -> None:
-        """Choose, among the digit splits of each row, the combination that satisfies every rule."""
-        if not pending:
-            return
-        cols = list(table.col_keys)
-        rules = [
-            (i, compile_instance(i))
-            for i in instances(self.spec)
-            if i.guarded and all(c.table == table.id for c in i.cells)
-        ]
-        keys = list(pending)
-        combos = []
-        for choice in itertools.islice(itertools.product(*(pending[k] for k in keys)), 20000):
-            values = dict(self.values)
-            for k, numbers in zip(keys, choice, strict=True):
-                values.update({CellId(table.id, (k, c)): n for c, n in zip(cols, numbers, strict=True)})
-            if all(check(values).passed is not False for _, check in rules):
-                combos.append(choice)
-        for index, k in enumerate(keys):
-            options = {tuple(c[index]) for c in combos}
-            if len(options) == 1:
-                numbers = next(iter(options))
-                how = "数字串拆分（唯一符合勾稽关系）"
-                for c, n in zip(cols, numbers, strict=True):
-                    self.set(CellId(table.id, (k, c)), n, where_of[k], how, 0.9)
-            else:
-                shown = "；".join(" ".join(map(str, o)) for o in sorted(options)[:5]) or "没有"
-                self.ambiguities.append(
-                    f"表“{table.id}”“{k}”行（{where_of[k]}）的数字连在一起，符合勾稽关系的拆法不止一种：{shown}，未导入"
-                    if len(options) > 1
-                    else f"表“{table.id}”“{k}”行（{where_of[k]}）的数字串无法拆成符合勾稽关系的数，未导入"
-                )
-
-    def read_t4(self) -> None:
-        table = self.spec.table("T4")
-        cells = [c.id for c in sorted(table.inputs, key=lambda c: parse_span(c.span)[0])]
-        raw: list[tuple[str, str]] = []
-        for token, where in _Tokens(self.region("四")).items:
-            for part in token.split():
-                if _number(part) is not None:
-                    raw.append((part, where))
-        if len(raw) == len(cells):
-            for cell, (part, where) in zip(cells, raw, strict=True):
-                self.set(cell, _number(part), where)
-        elif raw and all(p.isdigit() for p, _ in raw):
-            options = candidate_splits("".join(p for p, _ in raw), len(cells), grouped_total_check(5))
-            if len(options) == 1:
-                for cell, n in zip(cells, options[0], strict=True):
-                    self.set(cell, n, raw[0][1], "数字串拆分（唯一符合勾稽关系）", 0.9)
-            else:
-                self.ambiguities.append(f"表四的数字连在一起，符合勾稽关系的拆法有 {len(options)} 种，未导入")
-        else:
-            self.unread.append(f"表四（找到 {len(raw)} 个数，应为 {len(cells)} 个）")
-
-    def read_t2(self) -> None:
+    def read_t2_local(self) -> None:
+        """Local extension rows after the last national table-二 row (e.g. 政府集中采购 items)."""
         table = self.spec.table("T2")
         labels = _row_labels(table)
         local = next((t for t in self.spec.tables if t.local and t.sheet == table.sheet), None)
@@ -343,18 +195,6 @@ class _Parser:
                 numbers.extend(tokens[j][0].split())
                 j += 1
             if hit is not None:
-                cols = [c for c in table.inputs if c.id.keys[0] == hit[0]]
-                if len(numbers) == len(cols):
-                    for cell, part in zip(cols, numbers, strict=True):
-                        value = _number(part)
-                        if value is None:
-                            self.unread.append(f"{cell.ref}（{where}：“{part}”不是数字）")
-                        else:
-                            self.set(cell.id, value, where)
-                elif numbers:
-                    self.unread.append(
-                        f"表二“{hit[0]}”行（{where}：找到 {len(numbers)} 个数，应为 {len(cols)} 个）"
-                    )
                 seen_last = hit[0] == table.row_keys[-1]
             elif seen_last and local_rows and local is not None:
                 text, trailing = _trailing_numbers(token)
@@ -369,17 +209,26 @@ class _Parser:
             i = j if j > i + 1 else i + 1
 
     # -- narrative --------------------------------------------------------------------------
-    def read_paragraphs(self, section: str, form_id: str) -> None:
+    def read_paragraphs(self, stream: Stream, span: tuple[int, int] | None, form_id: str) -> None:
         form = self.spec.form(form_id)
-        lines = [line for line in self.region(section) if not line.cells]
-        if not lines:
+        texts: list[tuple[str, str]] = []
+        if span is not None:
+            for index, a, b in stream.line_span(*span):
+                line = stream.lines[index]
+                if line.cells:
+                    continue
+                whole = (a, b) == stream.line_bounds(index)
+                text = line.text if whole else stream.flat[a:b]
+                if text.strip():
+                    texts.append((text, stream.where(a)))
+        if not texts:
             self.unread.append(f"{form.title}（没有找到正文）")
             return
         slots = form.paragraphs
-        for n, line in enumerate(lines):
+        for n, (text, where) in enumerate(texts):
             cell = slots[min(n, len(slots) - 1)].id
-            text = line.text if n < len(slots) else f"{self.values.get(cell, '')}\n{line.text}"
-            self.set(cell, text, line.where)
+            value = text if n < len(slots) else f"{self.values.get(cell, '')}\n{text}"
+            self.set(cell, value, where)
 
 
 def _fields_from_text(parser: _Parser) -> None:
@@ -405,32 +254,110 @@ def _fields_from_text(parser: _Parser) -> None:
                     parser.set(target, _number(match.group("n")), source.where, "从正文中提取", 0.9)
 
 
+@dataclass
+class Imported:
+    report: Report
+    provenance: dict[CellId, Source] = field(default_factory=dict)
+    unread: list[str] = field(default_factory=list)
+    ambiguities: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # format / metadata remarks
+    blank: list[CellId] = field(default_factory=list)  # cells blank in the published table
+    no_consistent: list[str] = field(default_factory=list)  # proof of a published inconsistency
+    t2_published: dict[str, list[str]] = field(default_factory=dict)
+    t2_layout: str = ""
+    tables_found: set[str] = field(default_factory=set)
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def completeness(self) -> float:
+        wanted = [c for t in self.report.spec.tables if not t.local for c in t.inputs]
+        return sum(c.id in self.provenance for c in wanted) / len(wanted)
+
+
+def t3_layout(stream: Stream, lo: int, hi: int) -> str | None:
+    """The format whose table 三 was published (the 2021 table splits （六） into three rows)."""
+    if any(stream.occurrences(w, lo, hi, fuzzy=False) for w in ("收费通知要求缴纳费用", "逾期不补正")):
+        return "gb2021"
+    if stream.occurrences("其他处理", lo, hi, fuzzy=False):
+        return "gb2019"
+    return None
+
+
 def parse_lines(
-    lines: list[Line], year: int | None = None, org: str | None = None, source: str = ""
+    lines: list[Line],
+    year: int | None = None,
+    org: str | None = None,
+    source: str = "",
+    header: dict[str, str] | None = None,
 ) -> Imported:
-    """The report written in ``lines`` (``year`` / ``org`` override what the title says)."""
-    title_org, title_year = title_of(lines)
-    year = year or title_year
-    spec = detect_format(lines, year)
-    sections = _heading_positions(lines)
-    parser = _Parser(spec, lines, sections)
+    """The report written in ``lines`` (``year`` / ``org`` override what the report says)."""
+    header = dict(header or {})
+    stream = Stream(lines)
+    sections = find_sections(stream, label_sections())
+    keys = list(label_sections())
+
+    def span(key: str) -> tuple[int, int] | None:
+        later = [sections[k].start for k in keys[keys.index(key) + 1 :] if k in sections]
+        end = min(later) if later else len(stream.flat)
+        if key in sections:
+            return sections[key].body, end
+        earlier = [sections[k].body for k in keys[: keys.index(key)] if k in sections]
+        return (max(earlier) if earlier else 0), end
+
+    head = " ".join(line.text for line in lines[:3])[:300]
+    meta = read_metadata(header, head, "\n".join(line.text for line in lines))
+    year = year or meta.year
+    org = org or meta.org or None
+    notes = list(meta.notes)
+    found_layout = t3_layout(stream, *span("三"))
+    spec = format_for_year(year) if year else load_format(found_layout or "gb2021")
+    if found_layout and found_layout != spec.id:
+        notes.append(
+            f"按报告年度 {year} 应使用{spec.name}，但表三按{load_format(found_layout).name}填报；按实际表格读取"
+        )
+        spec = load_format(found_layout)
     missing = [k for k in SECTION_KEYWORDS if k not in sections]
+    parser = _Parser(spec, lines, _heading_positions(lines))
     if missing:
         parser.unread.append(f"没有找到第{'、'.join(missing)}部分的标题")
-    parser.read_t2()
-    parser.read_grid(spec.table("T3"), "三", row_total_check)
-    parser.read_t4()
-    for section, form_id in (("一", "N1"), ("五", "N5"), ("六", "N6")):
-        parser.read_paragraphs(section, form_id)
+    reading = Reading()
+    read_t2(stream, spec, *span("二"), reading)
+    if reading.t2_layout and reading.t2_layout != spec.id:
+        notes.append(f"表二按{load_format(reading.t2_layout).name}的栏目填报（与表三的格式不同）")
+    read_t3(stream, spec, *span("三"), reading)
+    read_t4(stream, spec, *span("四"), reading)
+    for cell, (where, how) in reading.where.items():
+        confidence = 1.0 if how == HOW_DIRECT else 0.9
+        parser.set(cell, reading.values[cell], where, how, confidence)
+    parser.unread.extend(reading.unread)
+    notes.extend(reading.notes)
+    parser.ambiguities.extend(reading.ambiguities)
+    parser.read_t2_local()
+    for key, form_id in (("一", "N1"), ("五", "N5"), ("六", "N6")):
+        parser.read_paragraphs(stream, span(key) if key in sections else None, form_id)
     _fields_from_text(parser)
     values = parser.values
-    values[CellId("INFO", ("机关名称",))] = org or title_org or None
+    values[CellId("INFO", ("机关名称",))] = org
     values[CellId("INFO", ("报告年度",))] = year
+    blank = set(reading.blank)
     for table in spec.tables:
         if table.local:
             continue
         for cell in table.inputs:
-            if cell.id not in parser.provenance and not any(cell.ref in u for u in parser.unread):
+            known = cell.id in parser.provenance or cell.id in blank
+            if not known and (table.id, cell.id.keys[0]) not in reading.unresolved:
                 parser.unread.append(f"{cell.ref}（{cell.label}：报告中没有找到）")
     report = Report(spec, {k: v for k, v in values.items() if v is not None}, source=source)
-    return Imported(report, parser.provenance, parser.unread, parser.ambiguities)
+    return Imported(
+        report,
+        parser.provenance,
+        parser.unread,
+        parser.ambiguities,
+        notes,
+        reading.blank,
+        reading.no_consistent,
+        reading.t2_published,
+        reading.t2_layout,
+        reading.tables_found,
+        header,
+    )

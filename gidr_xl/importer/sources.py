@@ -7,11 +7,13 @@ report came from. Each line remembers where it was found, for the provenance of 
 
 from __future__ import annotations
 
+import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gidr_xl.errors import UnusableWorkbookError
+from gidr_xl.importer.decode import decode
 
 
 @dataclass(frozen=True)
@@ -23,50 +25,126 @@ class Line:
     cells: tuple[str, ...] = ()
 
 
-def _text_lines(text: str, prefix: str = "第") -> list[Line]:
+_CRAWLER_KEYS = ("标题", "发布时间", "文号", "发布机构", "栏目", "原文链接", "本地目录", "来源", "作者")
+_SEPARATOR = re.compile(r"^\s*={3,}\s*正文\s*={3,}\s*$")
+_HEADER_LINE = re.compile(rf"^\s*({'|'.join(_CRAWLER_KEYS)})\s*[:：]\s*(.*)$")
+_BLANKS = str.maketrans({"\u3000": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u200b": ""})
+
+
+@dataclass
+class Document:
+    """A report's lines in reading order plus what the file says about itself (metadata)."""
+
+    lines: list[Line]
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+def _text_lines(text: str, prefix: str = "第", first: int = 1) -> list[Line]:
     out = []
-    for n, raw in enumerate(text.splitlines(), 1):
-        line = raw.replace("\u3000", " ").strip()
+    for n, raw in enumerate(text.splitlines(), first):
+        line = raw.translate(_BLANKS).strip()
         if line:
             out.append(Line(line, f"{prefix} {n} 行"))
     return out
 
 
-def read_text(path: Path) -> list[Line]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return _text_lines(raw.decode(encoding))
-        except UnicodeDecodeError:
-            continue
-    raise UnusableWorkbookError(f"无法识别文件 {path} 的文字编码（支持 UTF-8 和 GB18030）。")
+def split_crawler_header(text: str) -> tuple[dict[str, str], str, int]:
+    """Crawler header lines (标题: … 原文链接: … ==== 正文 ====) → metadata, the body, its first line.
+
+    Only a header at the very top is taken, so a report that quotes such words is untouched.
+    """
+    lines = text.splitlines()
+    meta: dict[str, str] = {}
+    for n, line in enumerate(lines[:30]):
+        if _SEPARATOR.match(line):
+            for head in lines[:n]:
+                match = _HEADER_LINE.match(head)
+                if match and match.group(2).strip():
+                    meta.setdefault(match.group(1), match.group(2).strip())
+            return meta, "\n".join(lines[n + 1 :]), n + 2
+    n = 0
+    while n < len(lines) and _HEADER_LINE.match(lines[n]):
+        match = _HEADER_LINE.match(lines[n])
+        if match and match.group(2).strip():
+            meta.setdefault(match.group(1), match.group(2).strip())
+        n += 1
+    if len(meta) < 2:  # one "标题:" line alone is the report's own text, not a crawler header
+        return {}, text, 1
+    return meta, "\n".join(lines[n:]), n + 1
 
 
-def read_html(path: Path) -> list[Line]:
+def read_text(path: Path) -> Document:
+    text, encoding = decode(path.read_bytes(), str(path))
+    meta, body, first = split_crawler_header(text)
+    meta["编码"] = encoding
+    return Document(_text_lines(body, first=first), meta)
+
+
+#: Site chrome that is never part of an article.
+_CHROME = "//script|//style|//noscript|//nav|//header|//footer|//iframe|//form|//select"
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+_BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "pre", "blockquote", "caption"}
+
+
+def _leaf_tables(root) -> set:
+    """Tables that hold no other table: the data tables (site layouts nest tables in tables)."""
+    return {t for t in root.iter("table") if not t.xpath(".//table")}
+
+
+def _cell_text(cell) -> str:
+    return " ".join(cell.text_content().translate(_BLANKS).split())
+
+
+def read_html(path: Path) -> Document:
+    """Paragraphs and data tables of a web page, in order.
+
+    Written by hand on lxml because the general main-content extractors drop or flatten tables
+    (the data we need); the rule here is general: data tables are the leaf tables, everything
+    else is paragraphs, and the page title goes to the metadata.
+    """
     from lxml import html
 
-    tree = html.fromstring(path.read_bytes())
-    for bad in tree.xpath("//script|//style"):
+    text, encoding = decode(path.read_bytes(), str(path), html=True)
+    # lxml refuses a str that still carries an XML encoding declaration (XHTML pages)
+    tree = html.document_fromstring(_XML_DECLARATION.sub("", text, count=1))
+    meta = {"编码": encoding}
+    title = tree.find(".//title")
+    if title is not None and title.text_content().strip():
+        meta["标题"] = " ".join(title.text_content().split())
+    for bad in tree.xpath(_CHROME):
         bad.drop_tree()
+    leaves = _leaf_tables(tree)
     out: list[Line] = []
     table_no = 0
-    for node in tree.iter("h1", "h2", "h3", "h4", "h5", "h6", "p", "table", "li"):
-        if node.tag == "table":
+
+    def emit(text: str | None) -> None:
+        text = " ".join((text or "").translate(_BLANKS).split())
+        if text:
+            out.append(Line(text, f"网页段落 {len(out) + 1}"))
+
+    def walk(node) -> None:
+        nonlocal table_no
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag == "table" and node in leaves:
             table_no += 1
             for r, tr in enumerate(node.iter("tr"), 1):
-                cells = tuple(" ".join(c.text_content().split()) for c in tr if c.tag in ("td", "th"))
+                cells = tuple(_cell_text(c) for c in tr if c.tag in ("td", "th"))
                 if any(cells):
                     out.append(Line(" ".join(cells), f"网页表格 {table_no} 第 {r} 行", cells))
-        elif node.tag in ("p", "li") or node.tag.startswith("h"):
-            if node.xpath("ancestor::table"):
-                continue
-            text = " ".join(node.text_content().split())
-            if text:
-                out.append(Line(text, f"网页段落 {len(out) + 1}"))
-    return out
+        elif tag in _BLOCKS:
+            emit(node.text_content())
+        elif tag:
+            emit(node.text)
+            for child in node:
+                walk(child)
+                emit(child.tail)
+
+    body = tree.find(".//body")
+    walk(body if body is not None else tree)
+    return Document(out, meta)
 
 
-def read_docx(path: Path) -> list[Line]:
+def read_docx(path: Path) -> Document:
     import docx
     from docx.oxml.ns import qn
 
@@ -75,7 +153,7 @@ def read_docx(path: Path) -> list[Line]:
     table_no = 0
     for block in document.element.body.iterchildren():
         if block.tag == qn("w:p"):
-            text = "".join(t.text or "" for t in block.iter(qn("w:t"))).strip()
+            text = "".join(t.text or "" for t in block.iter(qn("w:t"))).translate(_BLANKS).strip()
             if text:
                 out.append(Line(text, f"段落 {len(out) + 1}"))
         elif block.tag == qn("w:tbl"):
@@ -86,31 +164,62 @@ def read_docx(path: Path) -> list[Line]:
                     merge = tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}")
                     if merge is not None and merge.get(qn("w:val")) in (None, "continue"):
                         continue  # continuation of a vertically merged cell
-                    cells.append("".join(t.text or "" for t in tc.iter(qn("w:t"))).strip())
+                    cells.append("".join(t.text or "" for t in tc.iter(qn("w:t"))).translate(_BLANKS).strip())
                 if any(cells):
                     out.append(Line(" ".join(cells), f"Word 表格 {table_no} 第 {r} 行", tuple(cells)))
-    return out
+    meta = {}
+    if document.core_properties.title:
+        meta["标题"] = document.core_properties.title
+    return Document(out, meta)
 
 
-def read_pdf(path: Path) -> list[Line]:
-    """Text PDFs through poppler's pdftotext (installed by scripts/setup.sh)."""
+def _pdf_text_pypdf(path: Path) -> str:
+    """pypdf (pure Python, installs anywhere) in layout mode: words keep their line and order."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    pages = []
+    for page in reader.pages:
+        try:
+            pages.append(page.extract_text(extraction_mode="layout"))
+        except Exception:  # some fonts defeat layout mode; plain mode still keeps the words
+            pages.append(page.extract_text())
+    return "\n".join(pages)
+
+
+def _pdf_text_poppler(path: Path) -> str:
+    """Fallback when pypdf finds no text: poppler's pdftotext, if it is installed."""
     try:
         proc = subprocess.run(
             ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=False
         )
     except FileNotFoundError:
-        raise UnusableWorkbookError(
-            "未安装 pdftotext（poppler-utils），无法读取 PDF。请先运行 scripts/setup.sh。"
-        ) from None
-    if proc.returncode != 0:
-        raise UnusableWorkbookError(f"无法读取 PDF 文件 {path}：{proc.stderr.strip()[:200]}")
-    if not proc.stdout.strip():
+        return ""
+    return proc.stdout if proc.returncode == 0 else ""
+
+
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-—–]+\s*\d+\s*[-—–]+|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+)\s*$"
+)
+
+
+def read_pdf(path: Path) -> Document:
+    """Text PDFs: a row stays on one line, cells split where the layout left wide gaps."""
+    try:
+        text = _pdf_text_pypdf(path)
+    except Exception as exc:
+        raise UnusableWorkbookError(f"无法读取 PDF 文件 {path}（{type(exc).__name__}）。") from None
+    if not text.strip():
+        text = _pdf_text_poppler(path)
+    if not text.strip():
         raise UnusableWorkbookError(f"PDF 文件 {path} 中没有可提取的文字（可能是扫描图片），无法导入。")
     out = []
-    for line in _text_lines(proc.stdout.replace("\f", "\n"), "PDF 第"):
-        cells = tuple(part for part in line.text.split("  ") if part.strip())
-        out.append(Line(line.text, line.where, tuple(c.strip() for c in cells) if len(cells) > 1 else ()))
-    return out
+    for line in _text_lines(text.replace("\f", "\n"), "PDF 第"):
+        if _PAGE_NUMBER.match(line.text):
+            continue  # page furniture ("— 2 —", "第 2 页"), not report text
+        cells = tuple(part.strip() for part in re.split(r"\s{2,}", line.text) if part.strip())
+        out.append(Line(line.text, line.where, cells if len(cells) > 1 else ()))
+    return Document(out, {})
 
 
 READERS = {
@@ -125,7 +234,12 @@ READERS = {
 
 def read_lines(path: Path) -> list[Line]:
     """Lines of a published report; refuses unknown kinds with a clear message."""
-    if not path.exists():
+    return read_document(path).lines
+
+
+def read_document(path: Path) -> Document:
+    """A published report's lines and metadata; refuses unknown kinds with a clear message."""
+    if not path.is_file():
         raise UnusableWorkbookError(f"找不到文件：{path}")
     reader = READERS.get(path.suffix.lower())
     if reader is None:

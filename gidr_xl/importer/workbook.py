@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from openpyxl.styles import Font
 
 from gidr_xl.importer.parse import Imported, parse_lines
-from gidr_xl.importer.sources import read_lines
+from gidr_xl.importer.sources import read_document
 from gidr_xl.template.writer import write_workbook
 
 PROVENANCE_SHEET = "导入来源"
@@ -16,7 +16,8 @@ PROVENANCE_SHEET = "导入来源"
 
 def import_report(path: Path, year: int | None = None, org: str | None = None) -> Imported:
     """Read a published report (.txt / .html / .docx / .pdf)."""
-    return parse_lines(read_lines(path), year=year, org=org, source=str(path))
+    document = read_document(path)
+    return parse_lines(document.lines, year=year, org=org, source=str(path), header=document.meta)
 
 
 def write_imported(imported: Imported, out: Path) -> Path:
