@@ -7,6 +7,7 @@ and the add-in then name the extra they need. Then the extras, and the add-in an
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -20,6 +21,8 @@ import pytest
 
 import gidr_xl
 
+#: The installed package, not a checkout on PYTHONPATH, must be what runs.
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
 ROOT = Path(__file__).resolve().parents[1]
 JIANGHAI_TEXT = ROOT.parent / "shared" / "reference" / "samples" / "jianghai-2019-report.txt"
 
@@ -47,6 +50,7 @@ def _pip(python: Path, *args: str) -> None:
         [str(python), "-m", "pip", "--disable-pip-version-check", "-q", *args],
         check=True,
         capture_output=True,
+        env=CLEAN_ENV,
     )
 
 
@@ -67,7 +71,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _gidr(bin_dir: Path, *args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
     work = bin_dir.parents[1] / "work"
     proc = subprocess.run(
-        [str(bin_dir / "gidr"), *args], cwd=work, capture_output=True, text=True, timeout=300, check=False
+        [str(bin_dir / "gidr"), *args],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=CLEAN_ENV,
     )
     if check is not None:
         assert proc.returncode == check, (args, proc.stdout[-2000:], proc.stderr[-2000:])
@@ -82,6 +92,7 @@ def test_installed_package_is_not_the_checkout(installed: Path) -> None:
         capture_output=True,
         text=True,
         check=True,
+        env=CLEAN_ENV,
     ).stdout
     assert str(installed.parents[1] / "venv") in where
     assert str(ROOT) not in where
@@ -90,7 +101,11 @@ def test_installed_package_is_not_the_checkout(installed: Path) -> None:
 def test_version_is_single_sourced(installed: Path) -> None:
     assert _gidr(installed, "--version").stdout.strip() == f"gidr-xl {gidr_xl.__version__}"
     module = subprocess.run(
-        [str(installed / "python"), "-m", "gidr_xl", "--version"], capture_output=True, text=True, check=True
+        [str(installed / "python"), "-m", "gidr_xl", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=CLEAN_ENV,
     )
     assert module.stdout.strip() == f"gidr-xl {gidr_xl.__version__}"
 
@@ -138,6 +153,7 @@ def test_extras_run_the_addin_build_and_the_server(installed: Path) -> None:
         cwd=work,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env=CLEAN_ENV,
     )
     try:
         deadline = time.monotonic() + 60
