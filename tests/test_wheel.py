@@ -25,6 +25,7 @@ import gidr_xl
 CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
 ROOT = Path(__file__).resolve().parents[1]
 JIANGHAI_TEXT = ROOT.parent / "shared" / "reference" / "samples" / "jianghai-2019-report.txt"
+REAL_REPORTS = ROOT.parent / "shared" / "corpus" / "real" / "txt"
 
 pytestmark = pytest.mark.slow
 
@@ -129,6 +130,9 @@ def test_base_install_generates_validates_compiles_imports(installed: Path) -> N
     if JIANGHAI_TEXT.exists():
         proc = _gidr(installed, "import", str(JIANGHAI_TEXT), "-o", "from-text.xlsx", check=None)
         assert proc.returncode in (0, 1) and (work / "from-text.xlsx").exists()
+    if REAL_REPORTS.is_dir():  # real published reports, through the installed package
+        proc = _gidr(installed, "audit", str(REAL_REPORTS), "--out", "audit.csv", check=1)
+        assert "已审核" in proc.stdout and (work / "audit.xlsx").stat().st_size > 0
 
 
 def test_base_install_names_the_missing_extras(installed: Path) -> None:
