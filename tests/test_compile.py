@@ -256,3 +256,38 @@ def test_concurrent_pdf_conversions_do_not_collide(built, tmp_path: Path) -> Non
     with ThreadPoolExecutor(max_workers=2) as pool:
         pdfs = list(pool.map(lambda src: convert([src], "pdf", src.parent)[0], sources))
     assert all(p.exists() and p.stat().st_size > 10_000 for p in pdfs)
+
+
+def workbook_only_strings(spec: FormatSpec) -> set[str]:
+    """Text that lives in the spec for the workbook (titles, notes, hints, prompts, messages)."""
+    headings = {s.heading for s in spec.sections}
+    strings = {t.title for t in spec.tables if t.local}
+    strings |= {f.note for f in spec.forms} | {f.title for f in spec.forms if f.title not in headings}
+    strings |= {c.hint for f in spec.forms for c in f.fields}
+    strings |= {info.prompt for info in spec.cell_types.values()}
+    strings |= {r.message for r in spec.rules}
+    return {s for s in strings if len(s) >= 6}
+
+
+def output_texts(outputs) -> dict[str, str]:
+    """The whitespace-free text of every format that was written."""
+    document = docx.Document(str(outputs.docx))
+    texts = {"docx": "".join(t.text or "" for t in document.element.body.iter(qn("w:t")))}
+    page = lxml_html.fromstring(outputs.html.read_text(encoding="utf-8"))
+    texts["html"] = page.text_content()
+    if outputs.pdf is not None:
+        texts["pdf"] = subprocess.run(
+            ["pdftotext", str(outputs.pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+    return {k: re.sub(r"\s+", "", v) for k, v in texts.items()}
+
+
+def test_no_workbook_only_text_in_any_output(spec: FormatSpec, built) -> None:
+    _, outputs = built
+    strings = workbook_only_strings(spec)
+    assert any("地方扩展行" in s for s in strings) or spec.id != "gb2019"
+    for fmt, text in output_texts(outputs).items():
+        leaked = [s for s in strings if re.sub(r"\s+", "", s) in text]
+        assert not leaked, (fmt, leaked)
+    if spec.id == "gb2019":
+        assert all("政府集中采购细分情况" in text for text in output_texts(outputs).values())

@@ -128,7 +128,7 @@ def _local_table(spec_table: TableSpec, values: dict[CellId, object]) -> Table |
         len(spec_table.col_keys),
         tuple(cells),
         1,
-        caption=spec_table.title,
+        caption=spec_table.caption,
         local=True,
     )
 
