@@ -291,3 +291,34 @@ def test_no_workbook_only_text_in_any_output(spec: FormatSpec, built) -> None:
         assert not leaked, (fmt, leaked)
     if spec.id == "gb2019":
         assert all("政府集中采购细分情况" in text for text in output_texts(outputs).values())
+
+
+def test_reference_template_is_reproducible() -> None:
+    from gidr_xl.outputs.docx.template import build_template
+    from gidr_xl.outputs.docx.writer import TEMPLATE
+
+    assert build_template() == TEMPLATE.read_bytes(), "run scripts/make_docx_template.py"
+
+
+def test_docx_properties_font_table_and_grid(built) -> None:
+    import zipfile
+    from datetime import UTC, datetime, timedelta
+
+    result, outputs = built
+    document = docx.Document(str(outputs.docx))
+    props = document.core_properties
+    assert props.author == result.report.org and props.title.startswith(result.report.org)
+    assert props.last_modified_by != "python-docx" and "python-docx" not in (props.comments or "")
+    assert abs(props.created.replace(tzinfo=UTC) - datetime.now(UTC)) < timedelta(hours=1)
+    with zipfile.ZipFile(outputs.docx) as package:
+        names = package.namelist()
+        app = package.read("docProps/app.xml").decode()
+        fonts = package.read("word/fontTable.xml").decode()
+    assert not any("thumbnail" in n for n in names)
+    assert "Macintosh" not in app and "<Application>gidr-xl</Application>" in app
+    for face, alt in (("仿宋_GB2312", "仿宋"), ("楷体_GB2312", "楷体")):
+        assert re.search(f'w:name="{face}"><w:altName w:val="{alt}"/>.*?<w:charset w:val="86"/>', fonts)
+    grid = document.sections[0]._sectPr.find(qn("w:docGrid"))
+    assert grid.get(qn("w:type")) == "linesAndChars"
+    assert int(grid.get(qn("w:linePitch"))) == 579  # 225 mm / 22 lines, in twips
+    assert -900 < int(grid.get(qn("w:charSpace"))) < -800  # 156 mm / 28 characters at 3号

@@ -65,6 +65,7 @@ class Document:
     opening: str
     sections: list[DocSection]
     notice: str | None = None  # shown at the top of a report that failed validation
+    org: str = ""  # the reporting organ (author of the published files)
 
     def tables(self) -> list[Table]:
         return [b for s in self.sections for b in s.blocks if isinstance(b, Table)]
@@ -218,4 +219,6 @@ def build_document(report: Report, notice: str | None = None) -> Document:
                 doc_section.blocks.insert(0, fee)
         sections.append(doc_section)
     title = f"{report.org}{report.year}年政府信息公开工作年度报告"
-    return Document(title=title, opening=opening_paragraph(report), sections=sections, notice=notice)
+    return Document(
+        title=title, opening=opening_paragraph(report), sections=sections, notice=notice, org=report.org
+    )

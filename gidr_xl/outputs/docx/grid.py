@@ -21,7 +21,7 @@ from docx.text.paragraph import Paragraph
 
 from gidr_xl.outputs.document import GridCell, Table
 from gidr_xl.outputs.docx import layout
-from gidr_xl.outputs.docx.fonts import set_font
+from gidr_xl.outputs.docx.fonts import off_grid, set_font
 
 TABLE_STYLE_ID = "TableGrid"  # “Table Grid” in python-docx's default template
 
@@ -90,6 +90,7 @@ def _prototype(size: Length, bold: bool) -> CT_P:
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     fmt = paragraph.paragraph_format
     fmt.first_line_indent, fmt.space_before, fmt.space_after, fmt.line_spacing = Pt(0), Pt(0), Pt(0), 1.0
+    off_grid(doc_p.get_or_add_pPr())
     run = paragraph.add_run("0")  # placeholder text, replaced in every copy
     run.font.name, run.font.size, run.font.bold = layout.TABLE_FONT, size, bold
     set_font(run._r, layout.TABLE_FONT)
