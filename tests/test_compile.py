@@ -17,6 +17,7 @@ from gidr_xl.compile import compile_report, planned_outputs
 from gidr_xl.model import CellId, FormatSpec
 from gidr_xl.office import soffice
 from gidr_xl.outputs.document import build_document, format_value
+from gidr_xl.outputs.nobreak import WORD_JOINER
 from gidr_xl.reader.workbook import read_report
 from gidr_xl.spec.addresses import parse_span
 from gidr_xl.validate.validator import validate
@@ -79,8 +80,10 @@ def test_headings_in_order(spec: FormatSpec, built) -> None:
     document = docx.Document(str(outputs.docx))
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert headings == [s.heading for s in spec.sections]
-    assert document.paragraphs[0].text == f"{result.report.org}{result.report.year}年政府信息公开工作年度报告"
-    assert "1月1日" in document.paragraphs[1].text and "12月31日" in document.paragraphs[1].text
+    title = document.paragraphs[0].text.replace("\n", "").replace(WORD_JOINER, "")
+    assert title == f"{result.report.org}{result.report.year}年政府信息公开工作年度报告"
+    opening = document.paragraphs[1].text.replace(WORD_JOINER, "")
+    assert "1月1日" in opening and "12月31日" in opening
 
 
 def test_tables_equal_workbook_and_spec_merges(spec: FormatSpec, built) -> None:
@@ -272,7 +275,9 @@ def workbook_only_strings(spec: FormatSpec) -> set[str]:
 def output_texts(outputs) -> dict[str, str]:
     """The whitespace-free text of every format that was written."""
     document = docx.Document(str(outputs.docx))
-    texts = {"docx": "".join(t.text or "" for t in document.element.body.iter(qn("w:t")))}
+    texts = {
+        "docx": "".join(t.text or "" for t in document.element.body.iter(qn("w:t"))).replace(WORD_JOINER, "")
+    }
     page = lxml_html.fromstring(outputs.html.read_text(encoding="utf-8"))
     texts["html"] = page.text_content()
     if outputs.pdf is not None:
@@ -322,3 +327,47 @@ def test_docx_properties_font_table_and_grid(built) -> None:
     assert grid.get(qn("w:type")) == "linesAndChars"
     assert int(grid.get(qn("w:linePitch"))) == 579  # 225 mm / 22 lines, in twips
     assert -900 < int(grid.get(qn("w:charSpace"))) < -800  # 156 mm / 28 characters at 3号
+
+
+def pdf_lines(pdf: Path) -> list[str]:
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [re.sub(r"\s+", "", line) for line in text.splitlines() if line.strip()]
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed")
+def test_digit_runs_never_break_across_lines(tmp_path: Path) -> None:
+    """Numbers, dates, phone and document numbers at every position of a line stay whole."""
+    from gidr_xl.office import convert
+    from gidr_xl.outputs.document import DocSection, Document, Paragraph
+    from gidr_xl.outputs.docx.writer import write_docx
+
+    sample = "2025年12月31日，电话010-12345678，江府办〔2019〕138号，收费1185911.05元，共计12345件"
+    paragraphs = [Paragraph("一" * k + sample) for k in range(28)]
+    source = write_docx(Document("测试", "开头", [DocSection("一、测试", paragraphs)]), tmp_path / "t.docx")
+    lines = pdf_lines(convert([source], "pdf", tmp_path)[0])
+    broken = [(a, b) for a, b in zip(lines, lines[1:]) if re.search(r"\d$", a) and re.match(r"\d", b)]
+    assert not broken
+    for whole in ("〔2019〕138", "010-12345678", "1185911.05", "12345件"):
+        assert sum(whole in line for line in lines) == 28, whole
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed")
+def test_sample_numbers_and_title_lines_in_pdf(built) -> None:
+    result, outputs = built
+    lines = pdf_lines(outputs.pdf)
+    document = build_document(result.report)
+    assert len(document.title_lines) == 2 and document.title_lines[0] == result.report.org
+    assert lines[: len(document.title_lines)] == list(document.title_lines)
+    texts = [document.opening] + [b.text for s in document.sections for b in s.blocks if hasattr(b, "text")]
+    for run in {m for t in texts for m in re.findall(r"\d+(?:[.-]\d+)*", t) if len(m) > 1}:
+        assert any(run in line for line in lines), run
+
+
+def test_title_lines_break_after_the_organ() -> None:
+    from gidr_xl.outputs.document import title_lines
+
+    assert title_lines("某局", "2025年政府信息公开工作年度报告") == ("某局2025年政府信息公开工作年度报告",)
+    org = "江海区政府办公室"
+    assert title_lines(org, "2019年政府信息公开工作年度报告") == (org, "2019年政府信息公开工作年度报告")
+    long_org = "某某省某某市某某区人民政府办公室政务公开科"
+    assert len(title_lines(long_org, "2025年政府信息公开工作年度报告")) == 1

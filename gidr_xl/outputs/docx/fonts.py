@@ -22,14 +22,15 @@ def set_font(rpr_parent, name: str) -> None:
         fonts.set(qn(slot), name)
 
 
-def set_language(rpr_parent, lang: str = "zh-CN") -> None:
+def set_language(rpr_parent, lang: str = "zh-CN", east_asia: str = "zh-CN") -> None:
+    """``w:lang``: ``lang`` for Latin text (en-US keeps a digit run one word), East Asian text."""
     rpr = rpr_parent.get_or_add_rPr()
     node = rpr.find(qn("w:lang"))
     if node is None:
         node = OxmlElement("w:lang")
         rpr.append(node)
     node.set(qn("w:val"), lang)
-    node.set(qn("w:eastAsia"), lang)
+    node.set(qn("w:eastAsia"), east_asia)
 
 
 def _font(name: str, alt: str | None, panose: str) -> str:

@@ -15,7 +15,7 @@ from docx.shared import Length
 
 from gidr_xl.outputs.document import Document, Paragraph, Table
 from gidr_xl.outputs.docx import layout
-from gidr_xl.outputs.docx.fonts import set_font
+from gidr_xl.outputs.docx.fonts import set_font, set_language
 from gidr_xl.outputs.docx.grid import build_table
 from gidr_xl.outputs.docx.template import (
     BODY_STYLE,
@@ -27,6 +27,7 @@ from gidr_xl.outputs.docx.template import (
     TITLE_STYLE,
     page,
 )
+from gidr_xl.outputs.nobreak import joined, spans
 from gidr_xl.resources import data_path
 
 TEMPLATE = data_path("docx", "gongwen.docx")
@@ -62,12 +63,21 @@ def _widths(table: Table, total: Length) -> list[Length]:
 
 def _paragraph(doc: DocxDocument, text: str, style: str):
     """A paragraph in a template style; runs name the style's font (WPS reads run fonts)."""
-    _, ids, fonts = _template()
+    ids = _template()[1]
     paragraph = doc.add_paragraph()
     paragraph._p.get_or_add_pPr().style = ids[style]  # by id: python-docx's lookup by name is slow
-    run = paragraph.add_run(text)
-    set_font(run._r, fonts[style])
+    _runs(paragraph, text, style)
     return paragraph
+
+
+def _runs(paragraph, text: str, style: str) -> None:
+    """``text`` as runs in the style's font, spans that must stay whole in runs of their own."""
+    fonts = _template()[2]
+    for part, whole in spans(text):
+        run = paragraph.add_run(joined(part) if whole else part)
+        set_font(run._r, fonts[style])
+        if whole:
+            set_language(run._r, "en-US", "en-US")
 
 
 def _table(doc: DocxDocument, table: Table, landscape: bool) -> None:
@@ -76,6 +86,15 @@ def _table(doc: DocxDocument, table: Table, landscape: bool) -> None:
     width = layout.TEXT_WIDTH_LANDSCAPE if landscape else layout.TEXT_WIDTH_PORTRAIT
     size = layout.WIDE_TABLE_SIZE if table.wide else layout.TABLE_SIZE
     build_table(doc, table, _widths(table, width), size)
+
+
+def _title(doc: DocxDocument, document: Document) -> None:
+    """The title, with a line break (``w:br``) between its lines."""
+    lines = document.title_lines or (document.title,)
+    paragraph = _paragraph(doc, lines[0], TITLE_STYLE)
+    for line in lines[1:]:
+        paragraph.runs[-1].add_break()
+        _runs(paragraph, line, TITLE_STYLE)
 
 
 def _properties(doc: DocxDocument, document: Document) -> None:
@@ -93,7 +112,7 @@ def write_docx(document: Document, path: Path) -> Path:
     _properties(doc, document)
     if document.notice:
         _paragraph(doc, document.notice, NOTICE_STYLE)
-    _paragraph(doc, document.title, TITLE_STYLE)
+    _title(doc, document)
     _paragraph(doc, document.opening, BODY_STYLE)
     for section in document.sections:
         # a part whose table is too wide for portrait gets its own landscape pages, heading included
