@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 from collections import Counter
@@ -345,7 +346,7 @@ def test_digit_runs_never_break_across_lines(tmp_path: Path) -> None:
     paragraphs = [Paragraph("一" * k + sample) for k in range(28)]
     source = write_docx(Document("测试", "开头", [DocSection("一、测试", paragraphs)]), tmp_path / "t.docx")
     lines = pdf_lines(convert([source], "pdf", tmp_path)[0])
-    broken = [(a, b) for a, b in zip(lines, lines[1:]) if re.search(r"\d$", a) and re.match(r"\d", b)]
+    broken = [(a, b) for a, b in itertools.pairwise(lines) if re.search(r"\d$", a) and re.match(r"\d", b)]
     assert not broken
     for whole in ("〔2019〕138", "010-12345678", "1185911.05", "12345件"):
         assert sum(whole in line for line in lines) == 28, whole
