@@ -135,7 +135,7 @@ def test_fonts_header_rows_and_page_setup(spec: FormatSpec, built) -> None:
     first = document.sections[0]
     assert round(first.top_margin.mm) == 37 and round(first.left_margin.mm) == 28
     assert round(first.bottom_margin.mm) == 35 and round(first.right_margin.mm) == 26
-    assert any(s.orientation == 1 for s in document.sections)  # table 四 is landscape
+    assert all(s.orientation == 0 for s in document.sections)  # 表四 fits the portrait page
     footer = "".join(t.text or "" for t in first.footer._element.iter(qn("w:t")))
     assert footer.startswith("—") and footer.endswith("—")
 
@@ -372,3 +372,100 @@ def test_title_lines_break_after_the_organ() -> None:
     assert title_lines(org, "2019年政府信息公开工作年度报告") == (org, "2019年政府信息公开工作年度报告")
     long_org = "某某省某某市某某区人民政府办公室政务公开科"
     assert len(title_lines(long_org, "2025年政府信息公开工作年度报告")) == 1
+
+
+Box = tuple[float, float, float, float, str]  # xMin, yMin, xMax, yMax, text
+
+
+def pdf_words(pdf: Path) -> list[list[Box]]:
+    """Each page's words with their boxes (pdftotext -bbox)."""
+    xml = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = []
+    for page in xml.split("<page ")[1:]:
+        pages.append(
+            [
+                (float(a), float(b), float(c), float(d), t)
+                for a, b, c, d, t in re.findall(
+                    r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', page
+                )
+            ]
+        )
+    return pages
+
+
+def stacked_lines(words: list[Box], label: str) -> list[list[str]]:
+    """Every way ``label`` is printed as lines stacked in one cell (centred, one under another)."""
+    found = []
+    for start in words:
+        if not label.startswith(start[4]):
+            continue
+        lines, last = [start[4]], start
+        while "".join(lines) != label:
+            centre = (last[0] + last[2]) / 2
+            below = [
+                w
+                for w in words
+                if 0 <= w[1] - last[3] < 8
+                and abs((w[0] + w[2]) / 2 - centre) < 4
+                and label.startswith("".join(lines) + w[4])
+            ]
+            if not below:
+                break
+            last = below[0]
+            lines.append(last[4])
+        if "".join(lines) == label:
+            found.append(lines)
+    return found
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed")
+def test_table_labels_break_only_between_words(spec: FormatSpec, built) -> None:
+    """Header cells and listed labels: at most as many lines as words, never split in a word."""
+    from gidr_xl.outputs.words import _listed, words
+
+    _, outputs = built
+    pages = pdf_words(outputs.pdf)
+    labels = {
+        lab.text
+        for t in spec.tables
+        for lab in t.labels
+        if lab.text in _listed() or parse_span(lab.span)[1] - t.origin_row < t.header_rows
+    }
+    checked = 0
+    for label in labels:
+        ways = [way for page in pages for way in stacked_lines(page, label)]
+        if not ways:
+            continue  # a long note that wraps freely
+        checked += 1
+        ends = {sum(map(len, words(label)[: i + 1])) for i in range(len(words(label)))}
+        for lines in ways:
+            assert len(lines) <= len(words(label)), (label, lines)
+            cuts = {sum(map(len, lines[: i + 1])) for i in range(len(lines))}
+            assert cuts <= ends, (label, lines)
+    assert checked >= 10
+    flat = [w[4] for page in pages for w in page]
+    assert not {"商业企", "科研机", "三、本"} & set(flat)
+
+
+def test_column_widths_follow_the_text(spec: FormatSpec) -> None:
+    from gidr_xl.outputs.docx.sizing import fit
+    from gidr_xl.outputs.words import longest_word
+    from gidr_xl.report import Report
+    from gidr_xl.samples import load_sample
+
+    sample_spec, values = load_sample({"gb2019": "jianghai-2019", "gb2021": "example-2021"}[spec.id])
+    document = build_document(Report(sample_spec, values))
+    t3 = next(t for t in document.tables() if t.key == "T3")
+    sized = fit(t3, 442.2, 10.5, 2.27)
+    assert sized is not None and abs(sum(sized.widths) - 442.2) < 1
+    numbers = {sized.widths[c.col] for c in t3.cells if c.numeric}
+    assert len({round(w, 3) for w in numbers}) == 1  # number columns share one width
+    label_width = max(sized.widths[:3])
+    assert label_width > 1.5 * min(numbers)  # labels get the rest
+    for cell in t3.cells:
+        if cell.header and cell.row < t3.header_rows and cell.colspan == 1:
+            assert longest_word(cell.text) * 10.5 < sized.widths[cell.col], cell.text
+    t4 = next(t for t in document.tables() if t.key == "T4")
+    assert fit(t4, 442.2, 9, 2.27) is not None  # 表四 fits a portrait page

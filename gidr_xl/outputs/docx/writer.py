@@ -11,12 +11,13 @@ import docx
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_SECTION
 from docx.oxml.ns import qn
-from docx.shared import Length
+from docx.shared import Length, Pt
 
 from gidr_xl.outputs.document import Document, Paragraph, Table
 from gidr_xl.outputs.docx import layout
 from gidr_xl.outputs.docx.fonts import set_font, set_language
 from gidr_xl.outputs.docx.grid import build_table
+from gidr_xl.outputs.docx.sizing import Fit, fit
 from gidr_xl.outputs.docx.template import (
     BODY_STYLE,
     CAPTION_STYLE,
@@ -47,18 +48,23 @@ def _template() -> tuple[bytes, dict[str, str], dict[str, str]]:
     return blob, ids, fonts
 
 
-def _widths(table: Table, total: Length) -> list[Length]:
-    """Column widths proportional to the longest one-column text (clamped to 5–14 characters).
+def _fallback_widths(table: Table, total: Length) -> list[Length]:
+    """Equal widths, for a table whose words do not fit even a landscape page."""
+    return [Length(int(total) // table.n_cols)] * table.n_cols
 
-    Labels merged over several rows (三、本年度办理结果, （三）不予公开) wrap within their tall cell
-    and do not widen their column.
-    """
-    longest = [5] * table.n_cols
-    for cell in table.cells:
-        if cell.colspan == 1 and cell.rowspan == 1:
-            longest[cell.col] = max(longest[cell.col], min(len(cell.text), 14))
-    unit = int(total) // sum(longest)
-    return [Length(unit * w) for w in longest]
+
+def _fit(table: Table) -> tuple[bool, Fit | None]:
+    """(landscape?, fit): portrait at 五号, then at 小五, then landscape at 小五."""
+    margin = layout.TABLE_CELL_MARGIN.pt
+    for width, size, landscape in (
+        (layout.TEXT_WIDTH_PORTRAIT, layout.TABLE_SIZE, False),
+        (layout.TEXT_WIDTH_PORTRAIT, layout.WIDE_TABLE_SIZE, False),
+        (layout.TEXT_WIDTH_LANDSCAPE, layout.WIDE_TABLE_SIZE, True),
+    ):
+        found = fit(table, width.pt, size.pt, margin)
+        if found is not None:
+            return landscape, found
+    return True, None
 
 
 def _paragraph(doc: DocxDocument, text: str, style: str):
@@ -80,12 +86,15 @@ def _runs(paragraph, text: str, style: str) -> None:
             set_language(run._r, "en-US", "en-US")
 
 
-def _table(doc: DocxDocument, table: Table, landscape: bool) -> None:
+def _table(doc: DocxDocument, table: Table, landscape: bool, sized: Fit | None) -> None:
     if table.caption:
         _paragraph(doc, table.caption, CAPTION_STYLE)
-    width = layout.TEXT_WIDTH_LANDSCAPE if landscape else layout.TEXT_WIDTH_PORTRAIT
-    size = layout.WIDE_TABLE_SIZE if table.wide else layout.TABLE_SIZE
-    build_table(doc, table, _widths(table, width), size)
+    if sized is None:
+        width = layout.TEXT_WIDTH_LANDSCAPE if landscape else layout.TEXT_WIDTH_PORTRAIT
+        build_table(doc, table, _fallback_widths(table, width), layout.WIDE_TABLE_SIZE)
+        return
+    widths = [Length(Pt(w)) for w in sized.widths]
+    build_table(doc, table, widths, Pt(sized.size), sized.lines)
 
 
 def _title(doc: DocxDocument, document: Document) -> None:
@@ -116,13 +125,14 @@ def write_docx(document: Document, path: Path) -> Path:
     _paragraph(doc, document.opening, BODY_STYLE)
     for section in document.sections:
         # a part whose table is too wide for portrait gets its own landscape pages, heading included
-        landscape = any(isinstance(b, Table) and b.wide for b in section.blocks)
+        fits = {id(b): _fit(b) for b in section.blocks if isinstance(b, Table)}
+        landscape = any(wide for wide, _ in fits.values())
         if landscape:
             page(doc.add_section(WD_SECTION.NEW_PAGE), landscape=True)
         _paragraph(doc, section.heading, HEADING_STYLE)
         for block in section.blocks:
             if isinstance(block, Table):
-                _table(doc, block, landscape)
+                _table(doc, block, landscape, fits[id(block)][1])
             elif isinstance(block, Paragraph):
                 _paragraph(doc, block.text, SUBHEADING_STYLE if block.subheading else BODY_STYLE)
         if landscape:
