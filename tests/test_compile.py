@@ -469,3 +469,47 @@ def test_column_widths_follow_the_text(spec: FormatSpec) -> None:
             assert longest_word(cell.text) * 10.5 < sized.widths[cell.col], cell.text
     t4 = next(t for t in document.tables() if t.key == "T4")
     assert fit(t4, 442.2, 9, 2.27) is not None  # 表四 fits a portrait page
+
+
+def pdf_text_by_font(pdf: Path) -> dict[str, str]:
+    """The PDF's text per font (base font name without the subset tag), via pypdf."""
+    from pypdf import PdfReader
+
+    out: dict[str, str] = {}
+
+    def visit(text: str, cm, tm, font, size) -> None:
+        if font is not None and text.strip():
+            name = str(font.get("/BaseFont", "")).split("+")[-1]
+            out[name] = out.get(name, "") + re.sub(r"\s+", "", text)
+
+    for page in PdfReader(str(pdf)).pages:
+        page.extract_text(visitor_text=visit)
+    return out
+
+
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice not installed")
+def test_pdf_fonts_show_the_hierarchy_and_pdf_is_tagged(built) -> None:
+    """标题 heavy serif, 一级 sans (黑体), 二级 Kai (楷体), 正文 serif (仿宋 stand-in)."""
+    result, outputs = built
+    document = build_document(result.report)
+    by_font = pdf_text_by_font(outputs.pdf)
+
+    def faces(text: str) -> set[str]:
+        return {name for name, content in by_font.items() if text in content}
+
+    subheading = next(b.text for s in document.sections for b in s.blocks if getattr(b, "subheading", False))
+    title = "".join(document.title_lines)
+    title_faces = {name for name, content in by_font.items() if content.startswith(title)}
+    assert title_faces and all("Serif" in f and "Bold" in f for f in title_faces), by_font.keys()
+    assert faces(document.sections[0].heading) and all(
+        "Sans" in f for f in faces(document.sections[0].heading)
+    )
+    assert faces(subheading[:6]) and all("UKai" in f for f in faces(subheading[:6]))
+    body = document.opening[:12]
+    assert faces(body) and all("Serif" in f and "Regular" in f for f in faces(body))
+    fonts = subprocess.run(["pdffonts", str(outputs.pdf)], capture_output=True, text=True, check=True).stdout
+    assert "UKaiCN" in fonts and "NotoSerifCJK" in fonts and "Bold" in fonts and "NotoSansCJK" in fonts
+    info = subprocess.run(["pdfinfo", str(outputs.pdf)], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes", info, re.M)
+    assert re.search(rf"^Title:\s+{re.escape(document.title)}$", info, re.M)
+    assert re.search(rf"^Author:\s+{re.escape(result.report.org)}$", info, re.M)
