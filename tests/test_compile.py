@@ -17,7 +17,7 @@ from gidr_xl.cli import Exit, main
 from gidr_xl.compile import compile_report, planned_outputs
 from gidr_xl.model import CellId, FormatSpec
 from gidr_xl.office import soffice
-from gidr_xl.outputs.document import build_document, format_value
+from gidr_xl.outputs.document import DRAFT_MARK, build_document, format_value
 from gidr_xl.outputs.nobreak import WORD_JOINER
 from gidr_xl.reader.workbook import read_report
 from gidr_xl.spec.addresses import parse_span
@@ -162,7 +162,8 @@ def test_html_tables_cell_by_cell(spec: FormatSpec, built) -> None:
     result, outputs = built
     page = lxml_html.fromstring(outputs.html.read_text(encoding="utf-8"))
     assert page.get("lang") == "zh-CN"
-    assert [h.text_content() for h in page.iter("h2")] == [s.heading for s in spec.sections]
+    headings = [h.text_content() for h in page.iter("h2")]
+    assert headings == [s.heading for s in spec.sections]
     grids = []
     for table in page.iter("table"):
         grid: Grid = {}
@@ -177,7 +178,18 @@ def test_html_tables_cell_by_cell(spec: FormatSpec, built) -> None:
                 taken |= {(r + i, c + j) for i in range(rs) for j in range(cs)}
                 c += cs
         grids.append(grid)
-        assert table.find("caption") is not None and table.find(".//th") is not None
+        assert table.find(".//th") is not None
+        wrap = table.getparent()
+        assert (
+            wrap.get("class") == "table-wrap" and wrap.get("role") == "region" and wrap.get("tabindex") == "0"
+        )
+        name = page.get_element_by_id(wrap.get("aria-labelledby"))
+        assert name.text_content().strip()
+        caption = table.find("caption")
+        if caption is not None:  # a table names itself once: by its own caption or the part's heading
+            assert table.get("aria-labelledby") is None and caption.text_content() not in headings
+        else:
+            assert table.get("aria-labelledby") == name.get("id") and name.tag == "h2"
     for table in spec.tables:
         if not table.local:
             assert expected_grid(spec, table.id, result.report.values) in grids, table.id
@@ -217,10 +229,21 @@ def test_build_refuses_errors_unless_forced(tmp_path: Path, capsys) -> None:
     assert main(["build", str(workbook), "--html"]) == Exit.FINDINGS
     assert "未生成报告" in capsys.readouterr().out
     assert not workbook.with_suffix(".docx").exists()
-    assert main(["build", str(workbook), "--html", "--force"]) == Exit.FINDINGS
+    pdf = ["--pdf"] if soffice() is not None else []
+    assert main(["build", str(workbook), "--html", "--force", *pdf]) == Exit.FINDINGS
     document = docx.Document(str(workbook.with_suffix(".docx")))
     assert document.paragraphs[0].text.startswith("【未通过校验】")
-    assert "【未通过校验】" in workbook.with_suffix(".html").read_text(encoding="utf-8")
+    html = workbook.with_suffix(".html").read_text(encoding="utf-8")
+    assert "【未通过校验】" in html and 'class="draft-mark"' in html and DRAFT_MARK in html
+    for section in document.sections:
+        for header in (section.header, section.even_page_header):
+            assert DRAFT_MARK in "".join(p.text for p in header.paragraphs)
+    if pdf:
+        pages = subprocess.run(
+            ["pdftotext", str(workbook.with_suffix(".pdf")), "-"], capture_output=True, text=True, check=True
+        ).stdout.split("\f")
+        pages = [p for p in pages if p.strip()]
+        assert len(pages) > 3 and all(DRAFT_MARK in re.sub(r"\s+", "", p) for p in pages)
     assert main(["build", str(workbook), "--force"]) == Exit.UNUSABLE
     assert "已存在" in capsys.readouterr().err
 
@@ -513,3 +536,66 @@ def test_pdf_fonts_show_the_hierarchy_and_pdf_is_tagged(built) -> None:
     assert re.search(r"^Tagged:\s+yes", info, re.M)
     assert re.search(rf"^Title:\s+{re.escape(document.title)}$", info, re.M)
     assert re.search(rf"^Author:\s+{re.escape(result.report.org)}$", info, re.M)
+
+
+def test_draft_mark_in_every_section_of_a_landscape_report(tmp_path: Path) -> None:
+    """A table too wide for portrait gets a landscape section; the draft header is there too."""
+    from gidr_xl.outputs.document import DocSection, Document, GridCell, Table
+    from gidr_xl.outputs.docx.writer import write_docx
+
+    n = 60
+    cells = tuple(GridCell(0, c, f"项目{c}", header=True) for c in range(n))
+    cells += tuple(GridCell(1, c, "123456", numeric=True) for c in range(n))
+    wide = Table("TW", 2, n, cells, header_rows=1)
+    sections = [DocSection("一、甲", [wide]), DocSection("二、乙", [])]
+    path = write_docx(Document("测试", "开头", sections, notice="【未通过校验】测试"), tmp_path / "w.docx")
+    document = docx.Document(str(path))
+    assert [s.orientation for s in document.sections] == [0, 1, 0]
+    for section in document.sections:
+        assert DRAFT_MARK in "".join(p.text for p in section.header.paragraphs)
+        assert DRAFT_MARK in "".join(p.text for p in section.even_page_header.paragraphs)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+
+
+def html_shots(html: Path, out: Path | None = None) -> dict[int, dict]:
+    """Per viewport width: the narrowest table cell (in characters) and whether tables scroll."""
+    from playwright.sync_api import sync_playwright
+
+    measure = """() => {
+      const cells = [...document.querySelectorAll('th, td')].filter(c => c.textContent.trim());
+      const narrowest = Math.min(...cells.map(c => {
+        const size = parseFloat(getComputedStyle(c).fontSize);
+        const box = c.getBoundingClientRect();
+        const pad = parseFloat(getComputedStyle(c).paddingLeft) + parseFloat(getComputedStyle(c).paddingRight);
+        return (box.width - pad) / size;
+      }));
+      const wraps = [...document.querySelectorAll('.table-wrap')];
+      return {narrowest, scrolls: wraps.map(w => w.scrollWidth > w.clientWidth),
+              page: document.documentElement.scrollWidth, view: window.innerWidth};
+    }"""
+    found = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_FLAGS)
+        for width in (1280, 390):
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            page.goto(html.as_uri())
+            found[width] = page.evaluate(measure)
+            if out is not None:
+                page.screenshot(path=str(out / f"{html.stem}-{width}.png"), full_page=True)
+            page.close()
+        browser.close()
+    return found
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+def test_html_reads_on_a_phone(built) -> None:
+    """At 390 px no cell is squeezed below two characters; wide tables scroll in their frame."""
+    _, outputs = built
+    found = html_shots(outputs.html)
+    phone = found[390]
+    assert phone["narrowest"] >= 2, phone
+    assert any(phone["scrolls"]) and phone["page"] <= phone["view"]  # the table scrolls, not the page
+    assert found[1280]["narrowest"] >= 2

@@ -13,6 +13,9 @@ from gidr_xl.report import Report
 from gidr_xl.spec.addresses import parse_span
 from gidr_xl.values import display, is_blank, is_number
 
+#: Printed on every page of a report built with --force despite errors.
+DRAFT_MARK = "核对稿·未通过校验"
+
 #: A sub-heading line such as “（一）领导高度重视，职责分工明确”.
 _SUBHEADING = re.compile(r"^（[一二三四五六七八九十]+）\S")
 _SUBHEADING_MAX = 40
@@ -67,6 +70,11 @@ class Document:
     notice: str | None = None  # shown at the top of a report that failed validation
     org: str = ""  # the reporting organ (author of the published files)
     title_lines: tuple[str, ...] = ()  # the title as printed, broken where GB/T 9704 7.3.1 wants it
+
+    @property
+    def draft_mark(self) -> str | None:
+        """The mark on every page of a forced build (header in .docx/PDF, banner in HTML)."""
+        return DRAFT_MARK if self.notice else None
 
     def tables(self) -> list[Table]:
         return [b for s in self.sections for b in s.blocks if isinstance(b, Table)]

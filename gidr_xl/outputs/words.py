@@ -54,3 +54,12 @@ def wrap(label: str, width: float) -> tuple[str, ...] | None:
         else:
             lines.append(word)
     return tuple(lines)
+
+
+#: A label whose longest word is at most this wide never breaks inside a word.
+STRICT_WORD_MAX = 6.0
+
+
+def keeps_words(label: str, header: bool) -> bool:
+    """Header cells and short labels break only between words; long body labels wrap freely."""
+    return header or longest_word(label) <= STRICT_WORD_MAX

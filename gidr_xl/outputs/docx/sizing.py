@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gidr_xl.outputs.document import GridCell, Table
-from gidr_xl.outputs.words import em, longest_word, wrap
+from gidr_xl.outputs.words import em, keeps_words, longest_word, wrap
 
 #: A body label that may wrap freely still needs this many characters of width.
 FREE_LABEL_MIN = 4.0
@@ -30,8 +30,7 @@ class Fit:
 
 
 def _strict(table: Table, cell: GridCell) -> bool:
-    """Header cells and short labels never break inside a word."""
-    return cell.row < table.header_rows or longest_word(cell.text) <= FREE_LABEL_MIN + 2
+    return keeps_words(cell.text, cell.row < table.header_rows)
 
 
 def _needs(table: Table) -> tuple[list[float], list[float], list[bool]]:

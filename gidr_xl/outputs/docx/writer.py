@@ -21,6 +21,7 @@ from gidr_xl.outputs.docx.sizing import Fit, fit
 from gidr_xl.outputs.docx.template import (
     BODY_STYLE,
     CAPTION_STYLE,
+    DRAFT_STYLE,
     HEADING_STYLE,
     NOTICE_STYLE,
     STYLES,
@@ -106,6 +107,18 @@ def _title(doc: DocxDocument, document: Document) -> None:
         _runs(paragraph, line, TITLE_STYLE)
 
 
+def _draft_headers(doc: DocxDocument, mark: str) -> None:
+    """The draft mark in the odd- and even-page header of every section."""
+    ids, fonts = _template()[1], _template()[2]
+    for section in doc.sections:
+        for header in (section.header, section.even_page_header):
+            header.is_linked_to_previous = False
+            paragraph = header.paragraphs[0]
+            paragraph._p.get_or_add_pPr().style = ids[DRAFT_STYLE]
+            run = paragraph.add_run(mark)
+            set_font(run._r, fonts[DRAFT_STYLE])
+
+
 def _properties(doc: DocxDocument, document: Document) -> None:
     """Core properties of the published file: the organ as author, real dates, the title."""
     props = doc.core_properties
@@ -137,6 +150,8 @@ def write_docx(document: Document, path: Path) -> Path:
                 _paragraph(doc, block.text, SUBHEADING_STYLE if block.subheading else BODY_STYLE)
         if landscape:
             page(doc.add_section(WD_SECTION.NEW_PAGE), landscape=False)
+    if document.draft_mark:
+        _draft_headers(doc, document.draft_mark)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
     return path
