@@ -165,12 +165,38 @@ def _footers(doc: DocxDocument, section: Section) -> None:
     _page_number(section.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
 
 
+#: Styles of python-docx's default template that the report uses (the rest are dropped).
+_KEEP_STYLES = {"Normal", "DefaultParagraphFont", "TableNormal", "NoList", "TableGrid", "Header", "Footer"}
+
+
+def _prune_styles(doc: DocxDocument) -> None:
+    """Only the styles the report uses and those they build on (a small, fast styles part)."""
+    root = doc.styles.element
+    by_id = {s.get(qn("w:styleId")): s for s in root.findall(qn("w:style"))}
+    keep = set(_KEEP_STYLES) | {doc.styles[name].style_id for name in STYLES}
+    todo = list(keep)
+    while todo:
+        node = by_id.get(todo.pop())
+        for tag in ("w:basedOn", "w:link", "w:next"):
+            ref = node.find(qn(tag)) if node is not None else None
+            if ref is not None and ref.get(qn("w:val")) not in keep:
+                keep.add(ref.get(qn("w:val")))
+                todo.append(ref.get(qn("w:val")))
+    for style_id, node in by_id.items():
+        if style_id not in keep:
+            root.remove(node)
+
+
 def _clean_package(doc: DocxDocument) -> None:
-    """No thumbnail, no preview setting, neutral app.xml, a font table with fallbacks."""
+    """No thumbnail, no legacy parts, neutral app.xml, a font table with fallbacks."""
     package = doc.part.package
     for rid, rel in list(package.rels.items()):
         if rel.reltype == RT.THUMBNAIL:
             del package.rels[rid]
+    for rid, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith(("/stylesWithEffects", "/customXml", "/webSettings")):
+            del doc.part.rels[rid]
+    _prune_styles(doc)
     settings = doc.settings.element
     for node in settings.findall(qn("w:savePreviewPicture")):
         settings.remove(node)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -10,6 +11,7 @@ from pathlib import Path
 import docx
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_SECTION
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Length, Pt
 
@@ -77,14 +79,29 @@ def _paragraph(doc: DocxDocument, text: str, style: str):
     return paragraph
 
 
+@lru_cache(maxsize=32)
+def _run_prototype(font: str, whole: bool):
+    """A ``w:r`` in ``font`` (Latin language for a span kept whole), copied for every run."""
+    run = OxmlElement("w:r")
+    set_font(run, font)
+    if whole:
+        set_language(run, "en-US", "en-US")
+    text = OxmlElement("w:t")
+    text.set(qn("xml:space"), "preserve")
+    run.append(text)
+    return run
+
+
 def _runs(paragraph, text: str, style: str) -> None:
-    """``text`` as runs in the style's font, spans that must stay whole in runs of their own."""
-    fonts = _template()[2]
+    """``text`` as runs in the style's font, spans that must stay whole in runs of their own.
+
+    Copies of a prototype run: python-docx's run proxies cost ~0.1 ms per run.
+    """
+    font = _template()[2][style]
     for part, whole in spans(text):
-        run = paragraph.add_run(joined(part) if whole else part)
-        set_font(run._r, fonts[style])
-        if whole:
-            set_language(run._r, "en-US", "en-US")
+        run = copy.deepcopy(_run_prototype(font, whole))
+        run.find(qn("w:t")).text = joined(part) if whole else part
+        paragraph._p.append(run)
 
 
 def _table(doc: DocxDocument, table: Table, landscape: bool, sized: Fit | None) -> None:
