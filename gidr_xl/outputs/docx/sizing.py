@@ -41,9 +41,11 @@ def _needs(table: Table) -> tuple[list[float], list[float], list[bool]]:
             continue
         c = cell.col
         if cell.header:
-            word = longest_word(cell.text)
-            need[c] = max(need[c], word if _strict(table, cell) else min(word, FREE_LABEL_MIN))
-            pref[c] = max(pref[c], min(em(cell.text), LABEL_PREF_MAX))
+            word, strict = longest_word(cell.text), _strict(table, cell)
+            need[c] = max(need[c], word if strict else min(word, FREE_LABEL_MIN))
+            # a label merged over several rows has the height to stack its words
+            wanted = word if strict and cell.rowspan > 1 else em(cell.text)
+            pref[c] = max(pref[c], min(wanted, LABEL_PREF_MAX))
         else:
             numeric[c] = numeric[c] or cell.numeric
             need[c] = max(need[c], em(cell.text))
@@ -72,8 +74,12 @@ def _grow(widths: list[float], target: list[float], cols: list[int], extra: floa
     return extra - gap * share
 
 
-def fit(table: Table, total_pt: float, size_pt: float, margin_pt: float) -> Fit | None:
-    """Widths for ``table`` in ``total_pt`` at ``size_pt``; None when its words do not fit."""
+def fit(table: Table, total_pt: float, size_pt: float, margin_pt: float, comfort: float = 0.0) -> Fit | None:
+    """Widths for ``table`` in ``total_pt`` at ``size_pt``; None when its words do not fit.
+
+    ``comfort``: the share of their preferred extra width that label columns must get (else
+    None: the caller tries a smaller size, so that long labels do not wrap into many lines).
+    """
     pad = 2 * margin_pt / size_pt + SLACK
     need, pref, numeric = _needs(table)
     total = total_pt / size_pt - pad * table.n_cols
@@ -83,6 +89,9 @@ def fit(table: Table, total_pt: float, size_pt: float, margin_pt: float) -> Fit 
     labels = [c for c in range(table.n_cols) if not numeric[c]]
     numbers = [c for c in range(table.n_cols) if numeric[c]]
     extra = total - sum(need)
+    label_gap = sum(pref[c] - need[c] for c in labels)
+    if label_gap > 0 and extra / label_gap < comfort:
+        return None
     extra = _grow(widths, pref, labels, extra)
     extra = _grow(widths, [max(pref[c] for c in numbers)] * table.n_cols if numbers else pref, numbers, extra)
     rest = labels or list(range(table.n_cols))

@@ -57,14 +57,14 @@ def _fallback_widths(table: Table, total: Length) -> list[Length]:
 
 
 def _fit(table: Table) -> tuple[bool, Fit | None]:
-    """(landscape?, fit): portrait at 五号, then at 小五, then landscape at 小五."""
+    """(landscape?, fit): portrait at 五号 if labels fit comfortably, at 小五, landscape at 小五."""
     margin = layout.TABLE_CELL_MARGIN.pt
-    for width, size, landscape in (
-        (layout.TEXT_WIDTH_PORTRAIT, layout.TABLE_SIZE, False),
-        (layout.TEXT_WIDTH_PORTRAIT, layout.WIDE_TABLE_SIZE, False),
-        (layout.TEXT_WIDTH_LANDSCAPE, layout.WIDE_TABLE_SIZE, True),
+    for width, size, landscape, comfort in (
+        (layout.TEXT_WIDTH_PORTRAIT, layout.TABLE_SIZE, False, 0.5),
+        (layout.TEXT_WIDTH_PORTRAIT, layout.WIDE_TABLE_SIZE, False, 0.0),
+        (layout.TEXT_WIDTH_LANDSCAPE, layout.WIDE_TABLE_SIZE, True, 0.0),
     ):
-        found = fit(table, width.pt, size.pt, margin)
+        found = fit(table, width.pt, size.pt, margin, comfort)
         if found is not None:
             return landscape, found
     return True, None
