@@ -599,3 +599,11 @@ def test_html_reads_on_a_phone(built) -> None:
     assert phone["narrowest"] >= 2, phone
     assert any(phone["scrolls"]) and phone["page"] <= phone["view"]  # the table scrolls, not the page
     assert found[1280]["narrowest"] >= 2
+
+
+def test_html_keeps_numbers_whole_but_lets_dates_wrap() -> None:
+    from gidr_xl.outputs.html import nobreak
+
+    html = str(nobreak("自2019年12月31日起，江府办〔2019〕138号，电话0750-3861290。"))
+    assert '<span class="nb">2019年</span><span class="nb">12月</span><span class="nb">31日</span>' in html
+    assert '<span class="nb">〔2019〕138号</span>' in html and '<span class="nb">0750-3861290</span>' in html

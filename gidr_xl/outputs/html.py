@@ -5,6 +5,7 @@ The markup lives in gidr_xl/data/html/report.html.j2 (Jinja2, autoescaped).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -31,11 +32,19 @@ def scope(table: Table, cell: GridCell) -> str:
     return "rowgroup" if cell.rowspan > 1 else "row"
 
 
+#: A date may wrap after 年 or 月 on a narrow screen (2019年 / 12月31日), never inside a number.
+_DATE_PART = re.compile(r"(?<=[年月])(?=\d)")
+
+
 def nobreak(text: str) -> Markup:
-    """Text with numbers, dates, phone and document numbers in ``<span class="nb">`` (nowrap)."""
-    return Markup("").join(
-        Markup('<span class="nb">%s</span>') % part if whole else escape(part) for part, whole in spans(text)
-    )
+    """Text with numbers, phone and document numbers in ``<span class="nb">`` (nowrap)."""
+    out = []
+    for part, whole in spans(text):
+        if whole:
+            out.extend(Markup('<span class="nb">%s</span>') % piece for piece in _DATE_PART.split(part))
+        else:
+            out.append(escape(part))
+    return Markup("").join(out)
 
 
 def label(table: Table, cell: GridCell) -> Markup:
