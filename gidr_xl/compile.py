@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gidr_xl.errors import UnusableWorkbookError, UsageError
-from gidr_xl.office import convert
+from gidr_xl.office import PDF_EXPORT, convert
 from gidr_xl.outputs.document import build_document
 from gidr_xl.outputs.docx.writer import write_docx
 from gidr_xl.outputs.html import write_html
@@ -53,7 +53,7 @@ def compile_report(result: Result, outputs: Outputs, force: bool = False, overwr
     document = build_document(result.report, notice=None if result.ok else failure_notice(result))
     outputs.written.append(write_docx(document, outputs.docx))
     if outputs.pdf is not None:
-        outputs.written.extend(convert([outputs.docx], "pdf", outputs.docx.parent))
+        outputs.written.extend(convert([outputs.docx], PDF_EXPORT, outputs.docx.parent))
     if outputs.html is not None:
         outputs.written.append(write_html(document, outputs.html))
     return outputs

@@ -99,7 +99,7 @@ class TableSpec:
     id: str
     sheet: str
     section: str | None
-    title: str
+    title: str  # workbook-only title (shown above the block on the sheet)
     local: bool  # True for local extension rows that are not part of the national table
     origin_row: int  # sheet row of the table's first row
     n_rows: int
@@ -112,6 +112,7 @@ class TableSpec:
     row_keys: tuple[str, ...]  # input row keys in order of first appearance
     col_keys: tuple[str, ...]
     row_labels: dict[str, str] = field(default_factory=dict, compare=False)  # row key → its label
+    caption: str = ""  # reader-facing caption in the published report (local blocks)
 
     @property
     def last_row(self) -> int:

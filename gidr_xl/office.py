@@ -12,8 +12,14 @@ from pathlib import Path
 from gidr_xl.errors import GidrError
 from gidr_xl.resources import data_path
 
-#: Maps 仿宋/宋体/黑体/楷体 (and their _GB2312 / 方正 names) to installed Noto CJK faces.
+#: Maps 仿宋/宋体/黑体/楷体/小标宋 (and their _GB2312 / 方正 names) to installed free faces.
 FONTCONFIG = data_path("fontconfig", "fonts.conf")
+
+#: Tagged PDF (structure for screen readers, PDF/UA); Title and Author come from the .docx.
+PDF_EXPORT = (
+    'pdf:writer_pdf_Export:{"UseTaggedPDF":{"type":"boolean","value":"true"},'
+    '"PDFUACompliance":{"type":"boolean","value":"true"}}'
+)
 
 # Profile settings: recalculate formulas on load, whatever cached values a file carries.
 _REGISTRY = """<?xml version="1.0" encoding="UTF-8"?>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Idempotent set-up on Debian/Ubuntu: system packages (LibreOffice headless, CJK fonts,
+# Idempotent set-up on Debian/Ubuntu: system packages (LibreOffice headless, CJK fonts incl. Kai,
 # poppler) and a virtual environment in .venv with gidr-xl installed in editable mode.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,8 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 apt_packages=()
 command -v soffice >/dev/null 2>&1 || apt_packages+=(libreoffice-calc-nogui libreoffice-writer-nogui)
 [ -d /usr/share/fonts/opentype/noto ] || apt_packages+=(fonts-noto-cjk)
+# 楷体 in the PDF (二级标题): AR PL UKai CN; see gidr_xl/data/fontconfig/fonts.conf
+[ -f /usr/share/fonts/truetype/arphic/ukai.ttc ] || apt_packages+=(fonts-arphic-ukai)
 command -v pdftotext >/dev/null 2>&1 || apt_packages+=(poppler-utils)
 python3 -c "import venv, ensurepip" >/dev/null 2>&1 || apt_packages+=(python3-venv python3-pip)
 # for the server's tests: a real browser (driven by Playwright, no browser download) and PostgreSQL

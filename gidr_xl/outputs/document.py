@@ -13,6 +13,9 @@ from gidr_xl.report import Report
 from gidr_xl.spec.addresses import parse_span
 from gidr_xl.values import display, is_blank, is_number
 
+#: Printed on every page of a report built with --force despite errors.
+DRAFT_MARK = "核对稿·未通过校验"
+
 #: A sub-heading line such as “（一）领导高度重视，职责分工明确”.
 _SUBHEADING = re.compile(r"^（[一二三四五六七八九十]+）\S")
 _SUBHEADING_MAX = 40
@@ -65,6 +68,13 @@ class Document:
     opening: str
     sections: list[DocSection]
     notice: str | None = None  # shown at the top of a report that failed validation
+    org: str = ""  # the reporting organ (author of the published files)
+    title_lines: tuple[str, ...] = ()  # the title as printed, broken where GB/T 9704 7.3.1 wants it
+
+    @property
+    def draft_mark(self) -> str | None:
+        """The mark on every page of a forced build (header in .docx/PDF, banner in HTML)."""
+        return DRAFT_MARK if self.notice else None
 
     def tables(self) -> list[Table]:
         return [b for s in self.sections for b in s.blocks if isinstance(b, Table)]
@@ -128,7 +138,7 @@ def _local_table(spec_table: TableSpec, values: dict[CellId, object]) -> Table |
         len(spec_table.col_keys),
         tuple(cells),
         1,
-        caption=spec_table.title,
+        caption=spec_table.caption,
         local=True,
     )
 
@@ -192,6 +202,28 @@ def _fee_sentence(report: Report, existing: list[Paragraph]) -> Paragraph | None
     )
 
 
+#: Full-width characters of 2号 on one title line of the 156 mm type area (one spare).
+TITLE_LINE_CHARS = 19
+
+
+def _width(text: str) -> float:
+    """Printed width in full-width characters (ASCII digits and letters are half-width)."""
+    return sum(0.5 if ch.isascii() else 1 for ch in text)
+
+
+def title_lines(org: str, rest: str, limit: float = TITLE_LINE_CHARS) -> tuple[str, ...]:
+    """The title on one line, or broken after the organ name (词意完整、排列对称) when both fit.
+
+    A longer organ name is left to the word processor: one line if it cannot be kept whole.
+    """
+    whole = org + rest
+    if _width(whole) <= limit or not org:
+        return (whole,)
+    if _width(org) <= limit and _width(rest) <= limit:
+        return (org, rest)
+    return (whole,)
+
+
 def build_document(report: Report, notice: str | None = None) -> Document:
     """The full report of ``report`` as a neutral document."""
     spec, values = report.spec, report.values
@@ -217,5 +249,12 @@ def build_document(report: Report, notice: str | None = None) -> Document:
                     doc_section.blocks = []
                 doc_section.blocks.insert(0, fee)
         sections.append(doc_section)
-    title = f"{report.org}{report.year}年政府信息公开工作年度报告"
-    return Document(title=title, opening=opening_paragraph(report), sections=sections, notice=notice)
+    rest = f"{report.year}年政府信息公开工作年度报告"
+    return Document(
+        title=report.org + rest,
+        opening=opening_paragraph(report),
+        sections=sections,
+        notice=notice,
+        org=report.org,
+        title_lines=title_lines(report.org, rest),
+    )

@@ -5,12 +5,16 @@ The markup lives in gidr_xl/data/html/report.html.j2 (Jinja2, autoescaped).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from gidr_xl import __version__
 from gidr_xl.outputs.document import Document, GridCell, Table
+from gidr_xl.outputs.nobreak import spans
+from gidr_xl.outputs.words import keeps_words, words
 
 
 def rows(table: Table) -> list[list[GridCell]]:
@@ -28,6 +32,30 @@ def scope(table: Table, cell: GridCell) -> str:
     return "rowgroup" if cell.rowspan > 1 else "row"
 
 
+#: A date may wrap after 年 or 月 on a narrow screen (2019年 / 12月31日), never inside a number.
+_DATE_PART = re.compile(r"(?<=[年月])(?=\d)")
+
+
+def nobreak(text: str) -> Markup:
+    """Text with numbers, phone and document numbers in ``<span class="nb">`` (nowrap)."""
+    out = []
+    for part, whole in spans(text):
+        if whole:
+            out.extend(Markup('<span class="nb">%s</span>') % piece for piece in _DATE_PART.split(part))
+        else:
+            out.append(escape(part))
+    return Markup("").join(out)
+
+
+def label(table: Table, cell: GridCell) -> Markup:
+    """A label cell's text with ``<wbr>`` between its words (the cell breaks only there)."""
+    return Markup("<wbr>").join(escape(w) for w in words(cell.text))
+
+
+def keep_words(table: Table, cell: GridCell) -> bool:
+    return keeps_words(cell.text, cell.row < table.header_rows)
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("gidr_xl", "data/html"),
@@ -35,7 +63,10 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(rows=rows, scope=scope, generator=f"gidr-xl {__version__}")
+    env.globals.update(
+        rows=rows, scope=scope, label=label, keep_words=keep_words, generator=f"gidr-xl {__version__}"
+    )
+    env.filters["nobreak"] = nobreak
     return env
 
 

@@ -231,7 +231,16 @@ def _table(entry: dict[str, Any], where: _Where, origin_row: int, sections: set[
         row_keys=tuple(row_keys),
         col_keys=tuple(col_keys),
         row_labels=row_labels,
+        caption=_caption(entry, where),
     )
+
+
+def _caption(entry: dict, where: _Where) -> str:
+    """The reader-facing caption; a local block must have one (its title is workbook-only)."""
+    caption = str(entry.get("caption", ""))
+    if entry.get("local", False) and not caption:
+        raise where.at("caption").fail("地方扩展行须写 caption（报告中显示的表题）")
+    return caption
 
 
 def _label_cols_checked(

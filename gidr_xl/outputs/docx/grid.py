@@ -21,7 +21,10 @@ from docx.text.paragraph import Paragraph
 
 from gidr_xl.outputs.document import GridCell, Table
 from gidr_xl.outputs.docx import layout
-from gidr_xl.outputs.docx.fonts import set_font
+from gidr_xl.outputs.docx.fonts import off_grid, set_font
+
+#: Tables up to this many rows are kept on one page (``w:keepNext`` on all but the last row).
+KEEP_TOGETHER_ROWS = 24
 
 TABLE_STYLE_ID = "TableGrid"  # “Table Grid” in python-docx's default template
 
@@ -90,22 +93,39 @@ def _prototype(size: Length, bold: bool) -> CT_P:
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     fmt = paragraph.paragraph_format
     fmt.first_line_indent, fmt.space_before, fmt.space_after, fmt.line_spacing = Pt(0), Pt(0), Pt(0), 1.0
+    off_grid(doc_p.get_or_add_pPr())
     run = paragraph.add_run("0")  # placeholder text, replaced in every copy
     run.font.name, run.font.size, run.font.bold = layout.TABLE_FONT, size, bold
     set_font(run._r, layout.TABLE_FONT)
     return doc_p
 
 
-def _fill(tc, prototype: CT_P, text: str) -> None:
+def _fill(tc, prototype: CT_P, text: str, lines: tuple[str, ...] | None = None) -> None:
+    """The cell's one paragraph; ``lines`` become text separated by ``w:br``."""
     for old in tc.findall(qn("w:p")):
         tc.remove(old)
     paragraph = copy.deepcopy(prototype)
-    paragraph.find(qn("w:r")).find(qn("w:t")).text = text
+    run = paragraph.find(qn("w:r"))
+    first = run.find(qn("w:t"))
+    parts = lines or (text,)
+    first.text = parts[0]
+    for part in parts[1:]:
+        run.append(OxmlElement("w:br"))
+        node = OxmlElement("w:t")
+        node.text = part
+        run.append(node)
     tc.append(paragraph)
 
 
-def build_table(doc: DocxDocument, table: Table, widths: list[Length], size: Length) -> DocxTable:
-    """Append ``table`` to ``doc`` with its merges, widths, header rows and fonts."""
+def build_table(
+    doc: DocxDocument,
+    table: Table,
+    widths: list[Length],
+    size: Length,
+    lines: dict[tuple[int, int], tuple[str, ...]] | None = None,
+) -> DocxTable:
+    """Append ``table`` to ``doc`` with its merges, widths, header rows, fonts and label lines."""
+    lines = lines or {}
     out = doc.add_table(rows=table.n_rows, cols=table.n_cols)
     out._tbl.tblPr.style = TABLE_STYLE_ID  # by id: python-docx's lookup by name is slow
     out.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -134,6 +154,18 @@ def build_table(doc: DocxDocument, table: Table, widths: list[Length], size: Len
                 vmerge = "restart" if spec.row == r else "continue"
             _tc_props(tc, Length(sum(widths[c : c + span])), span, vmerge)
             if spec is not None and spec.row == r and spec.col == c:
-                _fill(tc, bold if spec.header and r < table.header_rows else plain, spec.text)
+                prototype = bold if spec.header and r < table.header_rows else plain
+                _fill(tc, prototype, spec.text, lines.get((r, c)))
             c += span
+    if table.n_rows <= KEEP_TOGETHER_ROWS:
+        _keep_together(out)
     return out
+
+
+def _keep_together(table: DocxTable) -> None:
+    """Every row's paragraphs keep with the next row, so a short table is not split."""
+    for tr in table._tbl.tr_lst[:-1]:
+        for p in tr.iter(qn("w:p")):
+            ppr = p.get_or_add_pPr()
+            if ppr.find(qn("w:keepNext")) is None:
+                ppr.insert(0, OxmlElement("w:keepNext"))

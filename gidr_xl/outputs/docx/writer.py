@@ -2,192 +2,173 @@
 
 from __future__ import annotations
 
+import copy
 import io
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
 import docx
 from docx.document import Document as DocxDocument
-from docx.enum.section import WD_ORIENT, WD_SECTION
-from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.enum.section import WD_SECTION
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.section import Section
-from docx.shared import Length, Pt, RGBColor
+from docx.shared import Length, Pt
 
 from gidr_xl.outputs.document import Document, Paragraph, Table
 from gidr_xl.outputs.docx import layout
 from gidr_xl.outputs.docx.fonts import set_font, set_language
 from gidr_xl.outputs.docx.grid import build_table
+from gidr_xl.outputs.docx.sizing import Fit, fit
+from gidr_xl.outputs.docx.template import (
+    BODY_STYLE,
+    CAPTION_STYLE,
+    DRAFT_STYLE,
+    HEADING_STYLE,
+    NOTICE_STYLE,
+    STYLES,
+    SUBHEADING_STYLE,
+    TITLE_STYLE,
+    page,
+)
+from gidr_xl.outputs.nobreak import joined, spans
+from gidr_xl.resources import data_path
 
-TITLE_STYLE, BODY_STYLE, SUBHEADING_STYLE, NOTICE_STYLE = "GIDR 标题", "GIDR 正文", "Heading 2", "GIDR 提示"
-HEADING_STYLE = "Heading 1"
-
-
-def _style(doc: DocxDocument, name: str, font: str, size: Length, *, builtin: bool = False):
-    styles = doc.styles
-    style = styles[name] if builtin else styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-    style.font.name, style.font.size = font, size
-    style.font.bold, style.font.italic = False, False
-    style.font.color.rgb = RGBColor(0, 0, 0)
-    set_font(style.element, font)
-    set_language(style.element)
-    fmt = style.paragraph_format
-    fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, layout.LINE_PITCH
-    fmt.space_before, fmt.space_after = Pt(0), Pt(0)
-    return style
-
-
-_STYLE_IDS: dict[str, str] = {}
-
-
-def _setup_styles(doc: DocxDocument) -> None:
-    normal = doc.styles["Normal"]
-    normal.font.name, normal.font.size = layout.BODY_FONT, layout.BODY_SIZE
-    set_font(normal.element, layout.BODY_FONT)
-    set_language(normal.element)
-    title = _style(doc, TITLE_STYLE, layout.TITLE_FONT, layout.TITLE_SIZE)
-    title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title.paragraph_format.line_spacing = Pt(36)
-    title.paragraph_format.space_after = Pt(28)
-    body = _style(doc, BODY_STYLE, layout.BODY_FONT, layout.BODY_SIZE)
-    body.paragraph_format.first_line_indent = layout.FIRST_LINE_INDENT
-    body.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    for name, font in ((HEADING_STYLE, layout.HEADING1_FONT), (SUBHEADING_STYLE, layout.HEADING2_FONT)):
-        heading = _style(doc, name, font, layout.BODY_SIZE, builtin=True)
-        heading.paragraph_format.first_line_indent = layout.FIRST_LINE_INDENT
-        heading.paragraph_format.keep_with_next = True
-    notice = _style(doc, NOTICE_STYLE, layout.HEADING1_FONT, layout.BODY_SIZE)
-    notice.font.color.rgb = RGBColor(*layout.NOTICE_COLOR)
-    notice.font.bold = True
-    for name in (TITLE_STYLE, BODY_STYLE, HEADING_STYLE, SUBHEADING_STYLE, NOTICE_STYLE):
-        _STYLE_IDS[name] = doc.styles[name].style_id
-
-
-def _page(section: Section, landscape: bool) -> None:
-    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
-    width, height = (
-        (layout.PAGE_HEIGHT, layout.PAGE_WIDTH) if landscape else (layout.PAGE_WIDTH, layout.PAGE_HEIGHT)
-    )
-    section.page_width, section.page_height = width, height
-    section.top_margin, section.bottom_margin = layout.MARGIN_TOP, layout.MARGIN_BOTTOM
-    section.left_margin, section.right_margin = layout.MARGIN_LEFT, layout.MARGIN_RIGHT
-    section.footer_distance = layout.FOOTER_DISTANCE
-
-
-def _page_number(paragraph, align: WD_ALIGN_PARAGRAPH) -> None:
-    """``— 1 —`` with a live PAGE field, 4号宋体, one character in from the edge."""
-    paragraph.alignment = align
-    fmt = paragraph.paragraph_format
-    fmt.first_line_indent = Pt(0)
-    if align == WD_ALIGN_PARAGRAPH.RIGHT:
-        fmt.right_indent = layout.PAGE_NUMBER_SIZE
-    else:
-        fmt.left_indent = layout.PAGE_NUMBER_SIZE
-
-    def run(text: str):
-        r = paragraph.add_run(text)
-        r.font.name, r.font.size = layout.PAGE_NUMBER_FONT, layout.PAGE_NUMBER_SIZE
-        set_font(r._r, layout.PAGE_NUMBER_FONT)
-        return r
-
-    run(f"{layout.PAGE_NUMBER_DASH} ")
-    field = run("")
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
-        if kind:
-            node = OxmlElement("w:fldChar")
-            node.set(qn("w:fldCharType"), kind)
-        elif text == "1":
-            node = OxmlElement("w:t")
-            node.text = text
-        else:
-            node = OxmlElement("w:instrText")
-            node.set(qn("xml:space"), "preserve")
-            node.text = text
-        field._r.append(node)
-    run(f" {layout.PAGE_NUMBER_DASH}")
-
-
-def _footers(doc: DocxDocument, section: Section) -> None:
-    doc.settings.odd_and_even_pages_header_footer = True
-    _page_number(section.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT)  # odd pages
-    _page_number(section.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
-
-
-def _widths(table: Table, total: Length) -> list[Length]:
-    """Column widths proportional to the longest one-column text (clamped to 5–14 characters).
-
-    Labels merged over several rows (三、本年度办理结果, （三）不予公开) wrap within their tall cell
-    and do not widen their column.
-    """
-    longest = [5] * table.n_cols
-    for cell in table.cells:
-        if cell.colspan == 1 and cell.rowspan == 1:
-            longest[cell.col] = max(longest[cell.col], min(len(cell.text), 14))
-    unit = int(total) // sum(longest)
-    return [Length(unit * w) for w in longest]
-
-
-def _paragraph(doc: DocxDocument, text: str, style: str) -> None:
-    paragraph = doc.add_paragraph()
-    paragraph._p.get_or_add_pPr().style = _STYLE_IDS[style]  # by id: python-docx's lookup by name is slow
-    run = paragraph.add_run(text)
-    font = {
-        TITLE_STYLE: layout.TITLE_FONT,
-        HEADING_STYLE: layout.HEADING1_FONT,
-        SUBHEADING_STYLE: layout.HEADING2_FONT,
-        NOTICE_STYLE: layout.HEADING1_FONT,
-    }.get(style, layout.BODY_FONT)
-    set_font(run._r, font)
-
-
-def _table(doc: DocxDocument, table: Table, landscape: bool) -> None:
-    if table.caption:
-        _paragraph(doc, table.caption, BODY_STYLE)
-    width = layout.TEXT_WIDTH_LANDSCAPE if landscape else layout.TEXT_WIDTH_PORTRAIT
-    size = layout.WIDE_TABLE_SIZE if table.wide else layout.TABLE_SIZE
-    build_table(doc, table, _widths(table, width), size)
+TEMPLATE = data_path("docx", "gongwen.docx")
 
 
 @lru_cache(maxsize=1)
-def _base() -> bytes:
-    """An empty document with our styles, page setup and page numbers (built once per process)."""
-    doc = docx.Document()
-    _setup_styles(doc)
-    _page(doc.sections[0], landscape=False)
-    _footers(doc, doc.sections[0])
-    body = doc.element.body
-    for child in list(body):  # the default template starts with one empty paragraph
-        if child.tag == qn("w:p"):
-            body.remove(child)
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()
+def _template() -> tuple[bytes, dict[str, str], dict[str, str]]:
+    """The reference template's bytes, style ids and East Asian font per style (read once)."""
+    blob = TEMPLATE.read_bytes()
+    doc = docx.Document(io.BytesIO(blob))
+    ids, fonts = {}, {}
+    for name in STYLES:
+        style = doc.styles[name]
+        ids[name] = style.style_id
+        rfonts = style.element.rPr.find(qn("w:rFonts")) if style.element.rPr is not None else None
+        fonts[name] = rfonts.get(qn("w:eastAsia")) if rfonts is not None else layout.BODY_FONT
+    return blob, ids, fonts
+
+
+def _fallback_widths(table: Table, total: Length) -> list[Length]:
+    """Equal widths, for a table whose words do not fit even a landscape page."""
+    return [Length(int(total) // table.n_cols)] * table.n_cols
+
+
+def _fit(table: Table) -> tuple[bool, Fit | None]:
+    """(landscape?, fit): portrait at 五号 if labels fit comfortably, at 小五, landscape at 小五."""
+    margin = layout.TABLE_CELL_MARGIN.pt
+    for width, size, landscape, comfort in (
+        (layout.TEXT_WIDTH_PORTRAIT, layout.TABLE_SIZE, False, 0.5),
+        (layout.TEXT_WIDTH_PORTRAIT, layout.WIDE_TABLE_SIZE, False, 0.0),
+        (layout.TEXT_WIDTH_LANDSCAPE, layout.WIDE_TABLE_SIZE, True, 0.0),
+    ):
+        found = fit(table, width.pt, size.pt, margin, comfort)
+        if found is not None:
+            return landscape, found
+    return True, None
+
+
+def _paragraph(doc: DocxDocument, text: str, style: str):
+    """A paragraph in a template style; runs name the style's font (WPS reads run fonts)."""
+    ids = _template()[1]
+    paragraph = doc.add_paragraph()
+    paragraph._p.get_or_add_pPr().style = ids[style]  # by id: python-docx's lookup by name is slow
+    _runs(paragraph, text, style)
+    return paragraph
+
+
+@lru_cache(maxsize=32)
+def _run_prototype(font: str, whole: bool):
+    """A ``w:r`` in ``font`` (Latin language for a span kept whole), copied for every run."""
+    run = OxmlElement("w:r")
+    set_font(run, font)
+    if whole:
+        set_language(run, "en-US", "en-US")
+    text = OxmlElement("w:t")
+    text.set(qn("xml:space"), "preserve")
+    run.append(text)
+    return run
+
+
+def _runs(paragraph, text: str, style: str) -> None:
+    """``text`` as runs in the style's font, spans that must stay whole in runs of their own.
+
+    Copies of a prototype run: python-docx's run proxies cost ~0.1 ms per run.
+    """
+    font = _template()[2][style]
+    for part, whole in spans(text):
+        run = copy.deepcopy(_run_prototype(font, whole))
+        run.find(qn("w:t")).text = joined(part) if whole else part
+        paragraph._p.append(run)
+
+
+def _table(doc: DocxDocument, table: Table, landscape: bool, sized: Fit | None) -> None:
+    if table.caption:
+        _paragraph(doc, table.caption, CAPTION_STYLE)
+    if sized is None:
+        width = layout.TEXT_WIDTH_LANDSCAPE if landscape else layout.TEXT_WIDTH_PORTRAIT
+        build_table(doc, table, _fallback_widths(table, width), layout.WIDE_TABLE_SIZE)
+        return
+    widths = [Length(Pt(w)) for w in sized.widths]
+    build_table(doc, table, widths, Pt(sized.size), sized.lines)
+
+
+def _title(doc: DocxDocument, document: Document) -> None:
+    """The title, with a line break (``w:br``) between its lines."""
+    lines = document.title_lines or (document.title,)
+    paragraph = _paragraph(doc, lines[0], TITLE_STYLE)
+    for line in lines[1:]:
+        paragraph.runs[-1].add_break()
+        _runs(paragraph, line, TITLE_STYLE)
+
+
+def _draft_headers(doc: DocxDocument, mark: str) -> None:
+    """The draft mark in the odd- and even-page header of every section."""
+    ids, fonts = _template()[1], _template()[2]
+    for section in doc.sections:
+        for header in (section.header, section.even_page_header):
+            header.is_linked_to_previous = False
+            paragraph = header.paragraphs[0]
+            paragraph._p.get_or_add_pPr().style = ids[DRAFT_STYLE]
+            run = paragraph.add_run(mark)
+            set_font(run._r, fonts[DRAFT_STYLE])
+
+
+def _properties(doc: DocxDocument, document: Document) -> None:
+    """Core properties of the published file: the organ as author, real dates, the title."""
+    props = doc.core_properties
+    now = datetime.now(UTC).replace(microsecond=0, tzinfo=None)
+    props.title, props.author, props.last_modified_by = document.title, document.org, document.org
+    props.created = props.modified = now
+    props.language = "zh-CN"
 
 
 def write_docx(document: Document, path: Path) -> Path:
     """Render ``document`` to ``path``."""
-    doc = docx.Document(io.BytesIO(_base()))
-    doc.core_properties.title = document.title
-    doc.core_properties.language = "zh-CN"
+    doc = docx.Document(io.BytesIO(_template()[0]))
+    _properties(doc, document)
     if document.notice:
         _paragraph(doc, document.notice, NOTICE_STYLE)
-    _paragraph(doc, document.title, TITLE_STYLE)
+    _title(doc, document)
     _paragraph(doc, document.opening, BODY_STYLE)
     for section in document.sections:
         # a part whose table is too wide for portrait gets its own landscape pages, heading included
-        landscape = any(isinstance(b, Table) and b.wide for b in section.blocks)
+        fits = {id(b): _fit(b) for b in section.blocks if isinstance(b, Table)}
+        landscape = any(wide for wide, _ in fits.values())
         if landscape:
-            _page(doc.add_section(WD_SECTION.NEW_PAGE), landscape=True)
+            page(doc.add_section(WD_SECTION.NEW_PAGE), landscape=True)
         _paragraph(doc, section.heading, HEADING_STYLE)
         for block in section.blocks:
             if isinstance(block, Table):
-                _table(doc, block, landscape)
+                _table(doc, block, landscape, fits[id(block)][1])
             elif isinstance(block, Paragraph):
                 _paragraph(doc, block.text, SUBHEADING_STYLE if block.subheading else BODY_STYLE)
         if landscape:
-            _page(doc.add_section(WD_SECTION.NEW_PAGE), landscape=False)
+            page(doc.add_section(WD_SECTION.NEW_PAGE), landscape=False)
+    if document.draft_mark:
+        _draft_headers(doc, document.draft_mark)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
     return path
