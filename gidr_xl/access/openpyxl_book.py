@@ -14,6 +14,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.xml.functions import fromstring, tostring
 
 from gidr_xl.access import RGB, Grid, Look
+from gidr_xl.access.loadable import loadable
 from gidr_xl.errors import UnusableWorkbookError
 from gidr_xl.reader.opening import open_checked
 
@@ -31,7 +32,7 @@ class OpenpyxlBook:
         package = open_checked(path)  # the same gate as every other reader
         self.source = str(path)
         try:
-            self.wb = load_workbook(package.source)
+            self.wb = load_workbook(loadable(package.members) or path)
         except Exception as exc:  # openpyxl raises ValueError, KeyError, TypeError … on odd parts
             raise UnusableWorkbookError(
                 f"文件 {path} 的内部结构有误，无法写入标记（{type(exc).__name__}）。"

@@ -187,8 +187,8 @@ def check_xml(data: bytes) -> str | None:
         return "含有 DTD 或实体声明"
     except pyexpat.ExpatError as exc:
         return f"XML 格式错误（第 {exc.lineno} 行：{pyexpat.ErrorString(exc.code)}）"
-    except (ValueError, RecursionError, MemoryError):
-        return "XML 无法解析"
+    except Exception:  # LookupError (unknown encoding), ValueError, RecursionError …
+        return "XML 无法解析（编码或结构有误）"
     return None
 
 
@@ -216,10 +216,44 @@ def _check_parts(name: str, members: dict[str, bytes]) -> None:
             raise _damaged(name, member, problem)
         if posixpath.dirname(member).endswith("worksheets"):
             cells += _cell_count(data)
+    _check_relationships(name, members)
     if cells > MAX_CELLS:
         raise _unusable(
             name, f"包含约 {cells} 个单元格，远超年报工作簿的规模（上限 {MAX_CELLS}），已拒绝读取。"
         )
+
+
+_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+#: Parts whose relationships must resolve (the workbook and its sheets); a dangling link
+#: elsewhere (a chart's image) is left to the readers, which do not follow it.
+_LINKED = ("_rels/.rels", "xl/_rels/", "xl/worksheets/_rels/")
+
+
+def _check_relationships(name: str, members: dict[str, bytes]) -> None:
+    """Every internal relationship of the package, the workbook and its sheets names a part that
+    exists: a listed sheet whose part is missing is a damaged file, not a missing sheet."""
+    from lxml import etree  # the parts are already known to be well formed and DTD-free
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    for member, data in members.items():
+        if not member.endswith(".rels") or not member.startswith(_LINKED):
+            continue
+        folder = posixpath.dirname(posixpath.dirname(member))
+        try:
+            links = etree.fromstring(data, parser).iter(_REL)
+        except etree.LxmlError:
+            raise _damaged(name, member, "XML 无法解析") from None
+        for link in links:
+            target = link.get("Target", "")
+            if link.get("TargetMode") == "External" or not target or "://" in target:
+                continue
+            part = (
+                target.lstrip("/")
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(folder, target))
+            )
+            if part not in members:
+                raise _damaged(name, member, f"引用的部件 {part} 不存在")
 
 
 def open_checked(path: Path | str) -> Package:

@@ -166,10 +166,15 @@ def _base() -> bytes:
     return buffer.getvalue()
 
 
+CORE_PROPERTY_MAX = 255
+
+
 def write_docx(document: Document, path: Path) -> Path:
     """Render ``document`` to ``path``."""
     doc = docx.Document(io.BytesIO(_base()))
-    doc.core_properties.title = document.title
+    # core properties hold at most 255 characters (python-docx refuses more): a title built
+    # from an overlong 机关名称 is shortened there, never in the text
+    doc.core_properties.title = document.title[:CORE_PROPERTY_MAX]
     doc.core_properties.language = "zh-CN"
     if document.notice:
         _paragraph(doc, document.notice, NOTICE_STYLE)

@@ -1,0 +1,79 @@
+"""Make a gated package loadable by openpyxl without changing what any cell says.
+
+openpyxl turns ``<v>`` texts into numbers with ``int()``/``float()`` and dates with
+``from_ISO8601`` while loading, and writes numbers back with ``isnan()``: a cell holding ``NaN``,
+``1e309``, 400 digits or an impossible date makes it raise on load or save. The validator reports
+such cells as findings (values.number_problem), so the annotated copy must still be written:
+here those cells are re-typed as text (``t="str"``), keeping their characters, in the copy only.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import zipfile
+
+from openpyxl.utils.datetime import from_ISO8601
+
+from gidr_xl.values import EXCEL_MAX
+
+#: A cell start tag and its value, in the spelling every office suite writes (no prefixes).
+_CELL = re.compile(rb"<c( [^>]*?)?>((?:(?!</c>).)*?)<v>([^<]*)</v>", re.S)
+_TYPE = re.compile(rb'\st="([^"]*)"')
+
+
+def _plain_number(text: bytes) -> bool:
+    """Whether openpyxl reads and writes ``text`` as a number without error or loss."""
+    try:
+        value = float(text) if re.search(rb"[.eE]", text) else int(text)
+    except (ValueError, OverflowError):
+        return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return abs(value) <= EXCEL_MAX
+
+
+def _plain_date(text: bytes) -> bool:
+    try:
+        from_ISO8601(text.decode("utf-8").strip())
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def _retype(match: re.Match[bytes]) -> bytes:
+    attrs, inner, text = match.group(1) or b"", match.group(2), match.group(3)
+    kind = _TYPE.search(attrs)
+    kind_name = kind.group(1) if kind else b"n"
+    if kind_name == b"n" and _plain_number(text):
+        return match.group(0)
+    if kind_name == b"d" and _plain_date(text):
+        return match.group(0)
+    if kind_name not in (b"n", b"d"):
+        return match.group(0)
+    attrs = _TYPE.sub(b"", attrs) + b' t="str"'
+    return b"<c" + attrs + b">" + inner + b"<v>" + text + b"</v>"
+
+
+def loadable_sheet(data: bytes) -> bytes:
+    """A worksheet part with unreadable numbers and dates re-typed as text."""
+    return _CELL.sub(_retype, data)
+
+
+def loadable(members: dict[str, bytes]) -> io.BytesIO | None:
+    """A zip openpyxl can load, or None when the members need no change."""
+    changed = {}
+    for name, data in members.items():
+        if "/worksheets/" in name and name.endswith(".xml"):
+            fixed = loadable_sheet(data)
+            if fixed != data:
+                changed[name] = fixed
+    if not changed:
+        return None
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, changed.get(name, data))
+    out.seek(0)
+    return out
