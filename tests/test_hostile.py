@@ -53,8 +53,31 @@ def test_fuzz_campaign(bases: list[Base], tmp_path: Path) -> None:
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:40])
 
 
+#: Exit code of each kept fixture (README.md in that folder says which bug it caught).
+FIXTURE_CODES = {
+    "method-9-deflate64.xlsx": 2,
+    "encrypted-flag.xlsx": 2,
+    "central-dir-flip.xlsx": 2,
+    "byte-flip.xlsx": 2,
+    "duplicate-member.xlsx": 2,
+    "shared-string-negative.xlsx": 2,
+    "xxe-in-check-sheet.xlsx": 2,
+    "nan-value.xlsx": 1,
+    "merged-input-cell.xlsx": 0,
+    "xlookup-whole-column.xlsx": 1,
+    "5000-digits-control-chars.xlsx": 1,
+    "date-in-count-cell.xlsx": 1,
+}
+
+
 def fixtures() -> list[Path]:
     return sorted(p for p in FIXTURES.glob("*") if p.suffix != ".md")
+
+
+def test_every_fixture_is_listed() -> None:
+    assert {p.name for p in fixtures()} == set(FIXTURE_CODES)
+    readme = (FIXTURES / "README.md").read_text(encoding="utf-8")
+    assert all(name in readme for name in FIXTURE_CODES)
 
 
 @pytest.mark.parametrize("path", fixtures(), ids=lambda p: p.name)
@@ -64,7 +87,7 @@ def test_kept_hostile_fixture(path: Path, tmp_path: Path) -> None:
     from tests.hostile import strict_json
 
     code, out, err, escaped = run_cli(["validate", str(path), "--json"])
-    assert not escaped and code in (0, 1, 2), err
+    assert not escaped and code == FIXTURE_CODES[path.name], err
     assert strict_json(out) == ""
     marked = tmp_path / "marked.xlsx"
     assert run_cli(["validate", str(path), "--annotate", str(marked)])[0] == code

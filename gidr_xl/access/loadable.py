@@ -19,7 +19,8 @@ from openpyxl.utils.datetime import from_ISO8601
 from gidr_xl.values import EXCEL_MAX
 
 #: A cell start tag and its value, in the spelling every office suite writes (no prefixes).
-_CELL = re.compile(rb"<c( [^>]*?)?>((?:(?!</c>).)*?)<v>([^<]*)</v>", re.S)
+#: Not a self-closing ``<c .../>``, and the value inside this cell (never reaching the next).
+_CELL = re.compile(rb"<c(\s[^>]*?)?(?<!/)>((?:(?!</c>|<c[\s>/]).)*?)<v>([^<]*)</v>", re.S)
 _TYPE = re.compile(rb'\st="([^"]*)"')
 
 

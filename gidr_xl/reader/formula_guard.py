@@ -82,7 +82,10 @@ def _tokens(text: str) -> list[Token] | str:
         items = Tokenizer(text).items
     except (TokenizerError, ValueError, IndexError, KeyError):
         return "公式无法解析"
-    return items if len(items) <= MAX_TOKENS else "公式过于复杂"
+    if len(items) > MAX_TOKENS:
+        return "公式过于复杂"
+    opened = sum(t.subtype == Token.OPEN for t in items) - sum(t.subtype == Token.CLOSE for t in items)
+    return items if opened == 0 else "公式无法解析（括号不成对）"
 
 
 def inspect(text: str, home: str) -> tuple[list[Box], str | None]:

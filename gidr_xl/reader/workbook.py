@@ -107,7 +107,9 @@ def _values(spec: FormatSpec, grid: Grid) -> tuple[dict[CellId, object], list[Fi
     for cell in spec.inputs:
         raw = grid.get((cell.sheet, cell.address))
         if isinstance(raw, dt.datetime | dt.date | dt.time):
-            raw = to_excel(raw)
+            # an explicit date (t="d") in a cell that counts or sums is a mistake, not a number:
+            # it stays text, so the numeric rule names it
+            raw = str(raw) if cell.type.numeric else to_excel(raw)
         if isinstance(raw, str) and raw.startswith("=") and cell.type.numeric:
             formulas_typed[(cell.sheet, cell.address)] = raw
         values[cell.id] = raw
