@@ -241,3 +241,21 @@ def test_annotate_marks_merged_cells_and_notes_missing_sheets(tmp_path: Path, te
     book.save_as(tmp_path / "out.xlsx")
     texts = [str(c.value) for r in load_workbook(tmp_path / "out.xlsx")[RESULT_SHEET].iter_rows() for c in r]
     assert any("无法标记" in t for t in texts)
+
+
+def test_loadable_retypes_only_what_openpyxl_cannot_read() -> None:
+    from gidr_xl.access.loadable import loadable_sheet
+
+    sheet = (
+        b'<sheetData><row r="1"><c r="A1" s="2"><v>NaN</v></c><c r="B1"/><c r="C1"><v>12</v></c>'
+        b'<c r="D1"><f>SUM(C1)</f><v></v></c><c r="E1" t="d"><v>2024-13-45</v></c>'
+        b'<c r="F1" t="d"><v>2024-01-05</v></c><c r="G1"><v>' + b"9" * 400 + b"</v></c></row></sheetData>"
+    )
+    fixed = loadable_sheet(sheet)
+    assert b'<c r="A1" s="2" t="str"><v>NaN</v>' in fixed
+    assert b'<c r="B1"/><c r="C1"><v>12</v></c>' in fixed
+    assert b'<c r="D1"><f>SUM(C1)</f><v></v>' in fixed
+    assert b'<c r="E1" t="str"><v>2024-13-45</v>' in fixed
+    assert b'<c r="F1" t="d"><v>2024-01-05</v>' in fixed
+    assert b'<c r="G1" t="str">' in fixed
+    assert loadable_sheet(b'<c r="A1"><v>1.5</v></c>') == b'<c r="A1"><v>1.5</v></c>'

@@ -45,6 +45,8 @@ def _plain_date(text: bytes) -> bool:
 
 def _retype(match: re.Match[bytes]) -> bytes:
     attrs, inner, text = match.group(1) or b"", match.group(2), match.group(3)
+    if not text.strip() or b"<f" in inner:  # openpyxl keeps a formula, not its cached value
+        return match.group(0)
     kind = _TYPE.search(attrs)
     kind_name = kind.group(1) if kind else b"n"
     if kind_name == b"n" and _plain_number(text):
@@ -57,8 +59,14 @@ def _retype(match: re.Match[bytes]) -> bytes:
     return b"<c" + attrs + b">" + inner + b"<v>" + text + b"</v>"
 
 
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
 def loadable_sheet(data: bytes) -> bytes:
     """A worksheet part with unreadable numbers and dates re-typed as text."""
+    # most values are plain numbers: look at cells one by one only when some value is not
+    if all(_plain_number(m.group(1)) or not m.group(1).strip() for m in _VALUE.finditer(data)):
+        return data
     return _CELL.sub(_retype, data)
 
 
