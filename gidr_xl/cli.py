@@ -270,6 +270,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     print(
         f"共 {len(items)} 个工作簿：{passed} 个通过，{len(items) - passed} 个未通过或无法读取。汇总：{csv_path}、{json_path}"
     )
+    if any(i.status == "程序内部错误" for i in items):
+        return Exit.INTERNAL  # the others' results are written; this one is a bug to report
     return Exit.OK if passed == len(items) else Exit.FINDINGS
 
 
