@@ -15,7 +15,7 @@ from gidr_xl.errors import SpecError, UnusableWorkbookError
 from gidr_xl.model import CellId, CellType, FormatSpec, Severity
 from gidr_xl.reader.cells import XlsxCells
 from gidr_xl.reader.integrity import check_extent, check_formula_findings
-from gidr_xl.reader.opening import open_checked
+from gidr_xl.reader.opening import Package, open_checked
 from gidr_xl.report import Report
 from gidr_xl.spec.addresses import parse_span, top_left
 from gidr_xl.spec.loader import load_format
@@ -192,20 +192,26 @@ def report_from_cells(meta_cells: Grid, grid: Grid, sheets: list[str], source: s
 
 def read_report(path: Path) -> Report:
     """Read a returned workbook; raises UnusableWorkbookError for files that are not ours."""
-    package = open_checked(path)
+    return read_package(open_checked(path))
+
+
+def read_package(package: Package) -> Report:
+    """Read a workbook that passed the gate (:func:`~gidr_xl.reader.opening.open_checked`):
+    what the server or any caller holding checked members uses, so nothing is opened twice."""
+    name = package.source
     try:
         with XlsxCells(package) as book:
             meta_cells = book.read(META_EXTENT)
-            spec = spec_of(read_meta(meta_cells, str(path)), str(path))
+            spec = spec_of(read_meta(meta_cells, name), name)
             grid = book.read(extent(spec), formulas_only=frozenset({DETAIL_SHEET}))
             sheets = book.sheet_names
     except UnusableWorkbookError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # lxml, int(), IndexError … on parts that are well formed but wrong
         raise UnusableWorkbookError(
-            f"无法读取文件 {path}：工作簿内部结构有误（{type(exc).__name__}）。请用 Excel 或 WPS 打开后重新保存。"
+            f"无法读取文件 {name}：工作簿内部结构有误（{type(exc).__name__}）。请用 Excel 或 WPS 打开后重新保存。"
         ) from None
-    return report_from_cells(meta_cells, grid, sheets, str(path))
+    return report_from_cells(meta_cells, grid, sheets, name)
 
 
 def spec_of(meta: dict[str, str], path: str) -> FormatSpec:
