@@ -35,8 +35,9 @@ TIME_BUDGET = 5.0
 TIMED_OUT = "计算超时"
 
 
-class _OutOfTime(Exception):
-    """Raised by the alarm inside the formulas engine."""
+class _OutOfTime(BaseException):
+    """Raised by the alarm inside the formulas engine: a BaseException (like KeyboardInterrupt)
+    so that the engine's own ``except Exception`` (which turns errors into #VALUE!) lets it by."""
 
 
 @dataclass
@@ -75,14 +76,21 @@ def time_limit(seconds: float) -> Iterator[None]:
         yield
         return
 
+    armed = [True]
+
     def _alarm(*_: object) -> None:
-        raise _OutOfTime
+        if armed[0]:
+            raise _OutOfTime
 
     previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # re-fires every 0.2 s in case something swallows the first one
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.2)
     try:
         yield
     finally:
+        while armed[0]:  # an alarm landing right here must not escape the cleanup
+            with contextlib.suppress(_OutOfTime):
+                armed[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
@@ -157,8 +165,6 @@ def evaluate(
                 model = {k: t for k, t in allowed.items() if k not in result.refused}
                 try:
                     result.values.update(_with_model(model, _read_cells(boxes, grid)))
-                except _OutOfTime:
-                    raise
                 except Exception as exc:  # the formulas engine raises many types on odd input
                     _refuse_all(result, with_refs, f"公式无法计算（{type(exc).__name__}）")
     except _OutOfTime:
@@ -170,8 +176,6 @@ def _one(result: Evaluation, where: Key, text: str) -> None:
     """A formula without references, compiled on its own."""
     try:
         result.values[where] = plain_value(formulas.Parser().ast(text)[1].compile()())
-    except _OutOfTime:
-        raise
     except Exception as exc:  # e.g. FormulaError on overflow (=1E308*10)
         result.refused[where] = f"公式无法计算（{type(exc).__name__}）"
 
