@@ -176,9 +176,14 @@ def test_formula_cycles_and_dependents_are_refused() -> None:
     assert "循环引用" in refusals({("S", "A1"): "=A1"})[("S", "A1")]
 
 
-def test_formula_time_limit_is_a_refusal() -> None:
+def test_formula_time_limit_is_a_refusal_and_leaves_no_alarm() -> None:
+    import signal
+
+    before = signal.getsignal(signal.SIGALRM)
     result = evaluate({("S", "A1"): "=B1+1"}, {("S", "B1"): 1}, budget=0.001)
     assert result.refused == {("S", "A1"): TIMED_OUT} or result.values == {("S", "A1"): 2}
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is before
 
 
 def test_typed_formula_results_are_computed() -> None:
