@@ -10,7 +10,9 @@ workbooks are recognised), the zip container (member count, duplicate names, enc
 compression method: stored or deflate only, declared sizes and compression ratio), every member
 read in full through :mod:`zipfile` (which verifies each CRC and stops at the declared size),
 every XML part parsed by expat with DOCTYPE and entity declarations refused before any entity
-is expanded, and a cap on the number of cells.
+is expanded, the relationships of the package, workbook and sheets resolved, and a cap on the
+number of cells. The readers behind the gate parse with lxml (``resolve_entities=False``,
+``no_network``, no ``huge_tree``) or openpyxl (defusedxml), so the DTD refusal is kept twice.
 """
 
 from __future__ import annotations
