@@ -67,6 +67,8 @@ FIXTURE_CODES = {
     "xlookup-whole-column.xlsx": 1,
     "5000-digits-control-chars.xlsx": 1,
     "date-in-count-cell.xlsx": 1,
+    "boolean-spelled-true.xlsx": 1,
+    "bogus-sheet-state.xlsx": 0,
 }
 
 

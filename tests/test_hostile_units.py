@@ -264,3 +264,16 @@ def test_loadable_retypes_only_what_openpyxl_cannot_read() -> None:
     assert b'<c r="F1" t="d"><v>2024-01-05</v>' in fixed
     assert b'<c r="G1" t="str">' in fixed
     assert loadable_sheet(b'<c r="A1"><v>1.5</v></c>') == b'<c r="A1"><v>1.5</v></c>'
+
+
+def test_loadable_normalises_booleans_and_sheet_states() -> None:
+    from gidr_xl.access.loadable import loadable_sheet, loadable_workbook
+
+    fixed = loadable_sheet(
+        b'<c r="A1" t="b"><v>true</v></c><c r="B1" t="b"><v>no</v></c><c r="C1" t="b"><v>1</v></c>'
+    )
+    assert fixed == b'<c r="A1" t="b"><v>1</v></c><c r="B1" t="b"><v>0</v></c><c r="C1" t="b"><v>1</v></c>'
+    workbook = b'<sheets><sheet name="a" state="bogus" r:id="rId1"/><sheet name="b" state="hidden" r:id="rId2"/></sheets>'
+    assert loadable_workbook(workbook) == (
+        b'<sheets><sheet name="a" r:id="rId1"/><sheet name="b" state="hidden" r:id="rId2"/></sheets>'
+    )

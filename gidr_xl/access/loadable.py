@@ -5,6 +5,8 @@ openpyxl turns ``<v>`` texts into numbers with ``int()``/``float()`` and dates w
 ``1e309``, 400 digits or an impossible date makes it raise on load or save. The validator reports
 such cells as findings (values.number_problem), so the annotated copy must still be written:
 here those cells are re-typed as text (``t="str"``), keeping their characters, in the copy only.
+Booleans spelled ``true``/``false`` and sheet states outside the schema are normalised the way
+the reader reads them.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ def _retype(match: re.Match[bytes]) -> bytes:
         return match.group(0)
     if kind_name == b"d" and _plain_date(text):
         return match.group(0)
+    if kind_name == b"b" and text not in (b"0", b"1"):  # as the reader reads it: "true" or "1"
+        flag = b"1" if text.strip() in (b"1", b"true") else b"0"
+        return b"<c" + attrs + b">" + inner + b"<v>" + flag + b"</v>"
     if kind_name not in (b"n", b"d"):
         return match.group(0)
     attrs = _TYPE.sub(b"", attrs) + b' t="str"'
@@ -70,14 +75,28 @@ def loadable_sheet(data: bytes) -> bytes:
     return _CELL.sub(_retype, data)
 
 
+#: A sheet's ``state`` outside ST_SheetState (ECMA-376 Part 1 §18.18.68): openpyxl refuses it,
+#: the reader ignores it; the copy shows such a sheet (the default, "visible").
+_BAD_STATE = re.compile(rb'(<(?:\w+:)?sheet\s[^>]*?)\sstate="(?!(?:visible|hidden|veryHidden)")[^"]*"')
+
+
+def loadable_workbook(data: bytes) -> bytes:
+    """The workbook part with sheet states openpyxl accepts."""
+    return _BAD_STATE.sub(rb"\1", data)
+
+
 def loadable(members: dict[str, bytes]) -> io.BytesIO | None:
     """A zip openpyxl can load, or None when the members need no change."""
     changed = {}
     for name, data in members.items():
         if "/worksheets/" in name and name.endswith(".xml"):
             fixed = loadable_sheet(data)
-            if fixed != data:
-                changed[name] = fixed
+        elif name.endswith("workbook.xml"):
+            fixed = loadable_workbook(data)
+        else:
+            continue
+        if fixed != data:
+            changed[name] = fixed
     if not changed:
         return None
     out = io.BytesIO()
