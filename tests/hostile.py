@@ -103,6 +103,7 @@ VALUES: list[tuple[str, str, frozenset[int] | None]] = [
     ("text", ' t="inlineStr"><is><t>十二</t></is></c>', ONE),
     ("error", ' t="e"><v>#DIV/0!</v></c>', ONE),
     ("boolean", ' t="b"><v>1</v></c>', ONE),
+    ("boolean spelled true", ' t="b"><v>true</v></c>', ONE),
     ("str", ' t="str"><v>abc</v></c>', ONE),
     ("date", ' t="d"><v>2024-13-45T99:99:99</v></c>', None),
     ("=SUM(whole column)", "><f>SUM(表三!A:A)</f></c>", ONE),
@@ -210,6 +211,7 @@ def mutate_structure(rng: random.Random, base: Base) -> Mutation:
             "rename sheet",
             "reorder sheets",
             "hide sheets",
+            "bogus sheet state",
             "drop defined names",
             "drop protection",
             "merge input cells",
@@ -245,6 +247,8 @@ def mutate_structure(rng: random.Random, base: Base) -> Mutation:
             wb = wb.replace(block, b"".join(shuffled))
     elif kind == "hide sheets":
         wb = wb.replace(b'state="visible"', b'state="hidden"')
+    elif kind == "bogus sheet state":
+        wb = wb.replace(b'state="visible"', b'state="bogus"', 1)
     elif kind == "drop defined names":
         wb = re.sub(rb"<definedNames>.*?</definedNames>", b"", wb, flags=re.S)
     elif kind == "drop protection":
