@@ -277,3 +277,11 @@ def test_loadable_normalises_booleans_and_sheet_states() -> None:
     assert loadable_workbook(workbook) == (
         b'<sheets><sheet name="a" r:id="rId1"/><sheet name="b" state="hidden" r:id="rId2"/></sheets>'
     )
+
+
+def test_gate_names_the_sheet_of_a_damaged_part(tmp_path: Path, sample_path: Path) -> None:
+    with zipfile.ZipFile(sample_path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    members["xl/worksheets/sheet4.xml"] = members["xl/worksheets/sheet4.xml"].replace(b"</t>", b"\xff</t>", 1)
+    with pytest.raises(UnusableWorkbookError, match=r"sheet4\.xml，工作表“表三”"):
+        open_checked(_zip(tmp_path / "bad.xlsx", members))

@@ -215,7 +215,8 @@ def _check_parts(name: str, members: dict[str, bytes]) -> None:
             continue
         problem = check_xml(data)
         if problem is not None:
-            raise _damaged(name, member, problem)
+            sheet = _sheet_of(members, member)
+            raise _damaged(name, f"{member}，工作表“{sheet}”" if sheet else member, problem)
         if posixpath.dirname(member).endswith("worksheets"):
             cells += _cell_count(data)
     _check_relationships(name, members)
@@ -256,6 +257,29 @@ def _check_relationships(name: str, members: dict[str, bytes]) -> None:
             )
             if part not in members:
                 raise _damaged(name, member, f"引用的部件 {part} 不存在")
+
+
+def _sheet_of(members: dict[str, bytes], part: str) -> str | None:
+    """The name of the sheet stored in ``part``, for messages; None when it cannot be told
+    (the workbook part or its relationships may be what is damaged)."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        rels = etree.fromstring(members["xl/_rels/workbook.xml.rels"], parser)
+        targets = {
+            r.get("Id"): posixpath.normpath(posixpath.join("xl", r.get("Target", ""))).lstrip("/")
+            if not r.get("Target", "").startswith("/")
+            else r.get("Target", "").lstrip("/")
+            for r in rels.iter(_REL)
+        }
+        for sheet in etree.fromstring(members["xl/workbook.xml"], parser).iter("{*}sheet"):
+            rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+            if targets.get(rid) == part:
+                return sheet.get("name")
+    except Exception:  # only a nicer message is lost
+        return None
+    return None
 
 
 def open_checked(path: Path | str) -> Package:
