@@ -59,7 +59,14 @@ def run_batch(files: list[Path], out_dir: Path, jobs: int, progress=None) -> lis
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {pool.submit(process, f, out_dir): f for f in files}
         for future in as_completed(futures):
-            items.append(future.result())
+            try:
+                items.append(future.result())
+            except Exception as exc:  # a bug in one file must not lose the other files' results
+                items.append(
+                    BatchItem(
+                        str(futures[future]), "程序内部错误", message=f"{type(exc).__name__}: {exc}"[:500]
+                    )
+                )
             if progress is not None:
                 progress(futures[future])
     items.sort(key=lambda i: i.file)
@@ -86,6 +93,7 @@ def write_summary(items: list[BatchItem], out_dir: Path) -> tuple[Path, Path]:
                 ]
             )
     json_path.write_text(
-        json.dumps([asdict(i) for i in items], ensure_ascii=False, indent=2), encoding="utf-8"
+        json.dumps([asdict(i) for i in items], ensure_ascii=False, indent=2, allow_nan=False),
+        encoding="utf-8",
     )
     return csv_path, json_path

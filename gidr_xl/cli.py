@@ -107,15 +107,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _annotate(source: Path, out: Path, overwrite: bool, prior=None):
-    """Validate through the openpyxl access layer and save a marked copy (never the original)."""
+    """Validate exactly as ``validate`` does, then save a marked copy (never the original).
+
+    The file is read by the gated reader (so both commands refuse the same files and find the
+    same findings); openpyxl, behind the same gate, only writes the marks."""
     from gidr_xl.access.openpyxl_book import OpenpyxlBook
-    from gidr_xl.outputs.annotate import annotate, validate_book
+    from gidr_xl.outputs.annotate import annotate
+    from gidr_xl.reader.workbook import read_report
+    from gidr_xl.validate.validator import validate
 
     if out.resolve() == source.resolve():
         raise UsageError("--annotate 的输出文件不能是被校验的工作簿本身，请另取文件名。")
     _refuse_overwrite(out, overwrite)
+    result = validate(read_report(source), prior)
     book = OpenpyxlBook(source)
-    result = validate_book(book, prior)
     annotate(book, result)
     book.save_as(out)
     return result
@@ -277,6 +282,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
     print(
         f"共 {len(items)} 个工作簿：{passed} 个通过，{len(items) - passed} 个未通过或无法读取。汇总：{csv_path}、{json_path}"
     )
+    if any(i.status == "程序内部错误" for i in items):
+        return Exit.INTERNAL  # the others' results are written; this one is a bug to report
     return Exit.OK if passed == len(items) else Exit.FINDINGS
 
 

@@ -35,6 +35,10 @@ class BookAccess(Protocol):
 
     def read_column(self, sheet: str, column: str, first_row: int, last_row: int) -> list[object]: ...
 
+    def can_mark(self, sheet: str, address: str) -> bool:
+        """Whether a fill and a note can be put on the cell (the sheet exists, the cell is one)."""
+        ...
+
     def set_fill(self, sheet: str, address: str, rgb: RGB) -> None: ...
 
     def set_note(self, sheet: str, address: str, text: str | None) -> None:

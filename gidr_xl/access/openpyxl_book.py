@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.styles.fills import Fill
@@ -12,7 +14,9 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.xml.functions import fromstring, tostring
 
 from gidr_xl.access import RGB, Grid, Look
-from gidr_xl.reader.opening import check_container
+from gidr_xl.access.loadable import loadable
+from gidr_xl.errors import UnusableWorkbookError
+from gidr_xl.reader.opening import open_checked
 
 NOTE_AUTHOR = "gidr-xl"
 
@@ -25,9 +29,35 @@ class OpenpyxlBook:
     """A workbook file loaded in full; ``save_as`` writes the annotated copy."""
 
     def __init__(self, path: Path) -> None:
-        check_container(path)
+        package = open_checked(path)  # the same gate as every other reader
         self.source = str(path)
-        self.wb = load_workbook(path)
+        try:
+            self.wb = load_workbook(loadable(package.members) or path)
+        except Exception as exc:  # openpyxl raises ValueError, KeyError, TypeError … on odd parts
+            raise UnusableWorkbookError(
+                f"文件 {path} 的内部结构有误，无法写入标记（{type(exc).__name__}）。"
+                "请用 Excel 或 WPS 打开后重新保存为 .xlsx 再提交。"
+            ) from None
+
+    def _cell(self, sheet: str, address: str) -> Cell | None:
+        """The cell to mark: a merged range's visible top-left cell for any cell it covers;
+        None when the sheet is gone or the address is not a cell (the caller skips it)."""
+        if sheet not in self.wb.sheetnames:
+            return None
+        ws = self.wb[sheet]
+        try:
+            cell = ws[address]
+        except (ValueError, IndexError, KeyError, TypeError, AttributeError):  # a range, a chartsheet …
+            return None
+        if isinstance(cell, MergedCell):
+            for merged in ws.merged_cells.ranges:
+                if cell.coordinate in merged:
+                    return ws.cell(row=merged.min_row, column=merged.min_col)
+            return None
+        return cell if isinstance(cell, Cell) else None
+
+    def can_mark(self, sheet: str, address: str) -> bool:
+        return self._cell(sheet, address) is not None
 
     def sheet_names(self) -> list[str]:
         return list(self.wb.sheetnames)
@@ -50,14 +80,19 @@ class OpenpyxlBook:
         return [ws[f"{column}{r}"].value for r in range(first_row, last_row + 1)]
 
     def set_fill(self, sheet: str, address: str, rgb: RGB) -> None:
-        self.wb[sheet][address].fill = PatternFill("solid", fgColor=_hex(rgb))
+        cell = self._cell(sheet, address)
+        if cell is not None:
+            cell.fill = PatternFill("solid", fgColor=_hex(rgb))
 
     def set_note(self, sheet: str, address: str, text: str | None) -> None:
-        cell = self.wb[sheet][address]
-        cell.comment = None if text is None else Comment(text, NOTE_AUTHOR, width=320, height=140)
+        cell = self._cell(sheet, address)
+        if cell is not None:
+            cell.comment = None if text is None else Comment(text, NOTE_AUTHOR, width=320, height=140)
 
     def look(self, sheet: str, address: str) -> Look:
-        cell = self.wb[sheet][address]
+        cell = self._cell(sheet, address)
+        if cell is None:
+            return Look()
         fill = "" if cell.fill == PatternFill() else tostring(cell.fill.to_tree()).decode("utf-8")
         comment = cell.comment
         if comment is None:
@@ -65,9 +100,14 @@ class OpenpyxlBook:
         return Look(fill, comment.text, comment.author or "")
 
     def restore(self, sheet: str, address: str, look: Look, fill: bool = True, note: bool = True) -> None:
-        cell = self.wb[sheet][address]
+        cell = self._cell(sheet, address)
+        if cell is None:
+            return
         if fill:
-            cell.fill = Fill.from_tree(fromstring(look.fill)) if look.fill else PatternFill()
+            # the recorded fill is text from the workbook itself: if edited into nonsense, the
+            # fill is left as it is rather than guessed
+            with contextlib.suppress(Exception):
+                cell.fill = Fill.from_tree(fromstring(look.fill)) if look.fill else PatternFill()
         if note:
             cell.comment = None if look.note is None else Comment(look.note, look.author)
 

@@ -49,6 +49,9 @@ class XlwingsBook:
         block = self.book.sheets[sheet].range(f"{column}{first_row}:{column}{last_row}").options(ndim=2).value
         return [row[0] for row in block]
 
+    def can_mark(self, sheet: str, address: str) -> bool:
+        return sheet in self.sheet_names()  # Excel notes and fills merged cells itself
+
     def set_fill(self, sheet: str, address: str, rgb: RGB) -> None:
         self.book.sheets[sheet].range(address).color = rgb
 

@@ -236,9 +236,11 @@ def annotate(book: BookAccess, result: Result, when: dt.datetime | None = None) 
     marks = _marks(result, named)
     names = set(book.sheet_names())
     record: list[list[object]] = []
+    skipped: list[str] = []
     for ref, (rgb, note) in marks.items():
         sheet, address = _split(ref)
-        if sheet not in names:
+        if sheet not in names or not book.can_mark(sheet, address):
+            skipped.append(ref)
             continue
         before = book.look(sheet, address)
         book.set_fill(sheet, address, rgb)
@@ -263,6 +265,8 @@ def annotate(book: BookAccess, result: Result, when: dt.datetime | None = None) 
             links[(len(rows), 4)] = f"{quote_sheet(sheet)}!{address}"
     if not listed:
         rows.append(["", "", "全部规则均已通过。", "", ""])
+    if skipped:
+        rows.append(["", "", f"以下单元格无法标记（工作表缺失或不是单元格）：{'、'.join(skipped)}", "", ""])
     book.replace_sheet(RESULT_SHEET, rows, links, {"A": 10, "B": 22, "C": 90, "D": 14, "E": 40})
     book.activate(RESULT_SHEET)
-    return list(marks)
+    return [ref for ref in marks if ref not in skipped]

@@ -26,9 +26,11 @@ def to_dict(result: Result) -> dict[str, Any]:
 
 
 def dumps(result: Result) -> str:
-    return json.dumps(to_dict(result), ensure_ascii=False, indent=2)
+    return json.dumps(to_dict(result), ensure_ascii=False, indent=2, allow_nan=False)
 
 
 def unusable(path: str, message: str) -> str:
     """JSON for a file that could not be read at all (exit code 2)."""
-    return json.dumps({"file": path, "valid": False, "error": message}, ensure_ascii=False, indent=2)
+    return json.dumps(
+        {"file": path, "valid": False, "error": message}, ensure_ascii=False, indent=2, allow_nan=False
+    )

@@ -28,6 +28,7 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils.cell import get_column_letter
 from openpyxl.utils.datetime import from_ISO8601
 
+from gidr_xl.reader.opening import Package
 from gidr_xl.values import ExcelError
 
 #: SpreadsheetML main namespace: Transitional, and Strict (ISO/IEC 29500-1 Strict, Annex A)
@@ -79,7 +80,7 @@ def _resolve(base: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(base, target))
 
 
-def _relationships(zf: zipfile.ZipFile, part: str) -> list[tuple[str, str, str]]:
+def _relationships(zf: zipfile.ZipFile | Package, part: str) -> list[tuple[str, str, str]]:
     """(Id, Type, resolved target) of a part's relationships (``_rels/<name>.rels``)."""
     folder, name = posixpath.split(part)
     rels_part = posixpath.join(folder, "_rels", f"{name}.rels")
@@ -93,7 +94,7 @@ def _relationships(zf: zipfile.ZipFile, part: str) -> list[tuple[str, str, str]]
     ]
 
 
-def _workbook_part(zf: zipfile.ZipFile) -> str:
+def _workbook_part(zf: zipfile.ZipFile | Package) -> str:
     """The workbook part named by the package's officeDocument relationship."""
     for _, kind, target in _relationships(zf, ""):
         if kind.endswith("/officeDocument") and target in zf.namelist():
@@ -101,7 +102,9 @@ def _workbook_part(zf: zipfile.ZipFile) -> str:
     return "xl/workbook.xml"
 
 
-def _sheet_paths(zf: zipfile.ZipFile, workbook: str, rels: list[tuple[str, str, str]]) -> dict[str, str]:
+def _sheet_paths(
+    zf: zipfile.ZipFile | Package, workbook: str, rels: list[tuple[str, str, str]]
+) -> dict[str, str]:
     """Sheet name → part name inside the zip."""
     targets = {rid: target for rid, _, target in rels}
     data = zf.read(workbook)
@@ -131,7 +134,7 @@ def rich_text(elem, ns: str) -> str:
     return "".join(_RUN_TEXTS[ns](elem))
 
 
-def _shared_strings(zf: zipfile.ZipFile, rels: list[tuple[str, str, str]]) -> list[str]:
+def _shared_strings(zf: zipfile.ZipFile | Package, rels: list[tuple[str, str, str]]) -> list[str]:
     part = next((t for _, kind, t in rels if kind.endswith("/sharedStrings")), "xl/sharedStrings.xml")
     if part not in zf.namelist():
         return []
@@ -261,8 +264,10 @@ class _RowNumbers:
 class XlsxCells:
     """An open .xlsx whose sheets can be read cell by cell; use as a context manager."""
 
-    def __init__(self, path: Path) -> None:
-        self._zf = zipfile.ZipFile(path)
+    def __init__(self, source: Path | Package) -> None:
+        self._zf: zipfile.ZipFile | Package = (
+            source if isinstance(source, Package) else zipfile.ZipFile(source)
+        )
         workbook = _workbook_part(self._zf)
         self._rels = _relationships(self._zf, workbook)
         self._paths = _sheet_paths(self._zf, workbook, self._rels)

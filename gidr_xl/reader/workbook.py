@@ -12,16 +12,17 @@ from pathlib import Path
 from openpyxl.utils.datetime import to_excel
 
 from gidr_xl.errors import SpecError, UnusableWorkbookError
-from gidr_xl.model import CellId, FormatSpec, Severity
+from gidr_xl.model import CellId, CellType, FormatSpec, Severity
 from gidr_xl.reader.cells import XlsxCells
 from gidr_xl.reader.integrity import check_extent, check_formula_findings
-from gidr_xl.reader.opening import check_container
+from gidr_xl.reader.opening import Package, open_checked
 from gidr_xl.report import Report
 from gidr_xl.spec.addresses import parse_span, top_left
 from gidr_xl.spec.loader import load_format
 from gidr_xl.template.layout import DETAIL_SHEET, META_SHEET
 from gidr_xl.validate import findings as F
 from gidr_xl.validate.findings import Finding, FindingCell
+from gidr_xl.values import ExcelError, display, number_problem
 
 Grid = dict[tuple[str, str], object]
 
@@ -106,31 +107,61 @@ def _values(spec: FormatSpec, grid: Grid) -> tuple[dict[CellId, object], list[Fi
     for cell in spec.inputs:
         raw = grid.get((cell.sheet, cell.address))
         if isinstance(raw, dt.datetime | dt.date | dt.time):
-            raw = to_excel(raw)
+            # an explicit date (t="d") in a cell that counts or sums is a mistake, not a number:
+            # it stays text, so the numeric rule names it
+            raw = str(raw) if cell.type.numeric else to_excel(raw)
         if isinstance(raw, str) and raw.startswith("=") and cell.type.numeric:
             formulas_typed[(cell.sheet, cell.address)] = raw
         values[cell.id] = raw
     notes: list[Finding] = []
     if formulas_typed:
         plain = {k: v for k, v in grid.items() if k not in formulas_typed}
-        try:
-            computed = evaluate(formulas_typed, plain)
-        except Exception as exc:
-            computed = {}
+        computed = evaluate(formulas_typed, plain)
+        for (sheet, address), why in computed.refused.items():
             notes.append(
                 Finding(
                     F.FORMULA_INPUT,
                     Severity.ERROR,
                     "公式无法计算",
-                    f"填报单元格中的公式无法计算（{type(exc).__name__}），请改为直接填写数字。",
-                    cells=tuple(FindingCell(f"{s}!{a}", "", t) for (s, a), t in formulas_typed.items()),
+                    f"无法计算该单元格中的公式：{sheet}!{address}（{why}）。请改为直接填写数字。",
+                    cells=(FindingCell(f"{sheet}!{address}", "", formulas_typed[(sheet, address)]),),
+                    anchor=f"{sheet}!{address}",
                 )
             )
         for cell in spec.inputs:
             key = (cell.sheet, cell.address)
             if key in formulas_typed:
-                values[cell.id] = computed.get(key, formulas_typed[key])
-    return values, notes
+                values[cell.id] = computed.values.get(key, formulas_typed[key])
+    return values, notes + _out_of_range(spec, values)
+
+
+#: Cells that count things: beyond 2**53 a count is no longer held exactly.
+_INTEGRAL = frozenset({CellType.COUNT, CellType.SIGNED, CellType.YEAR})
+
+
+def _out_of_range(spec: FormatSpec, values: dict[CellId, object]) -> list[Finding]:
+    """Numbers Excel cannot hold (NaN, infinities, beyond ±9.99E+307, counts beyond 2**53) become
+    a finding each and the value ``#NUM!``, so that nothing downstream computes with them."""
+    out = []
+    for cell in spec.inputs:
+        value = values.get(cell.id)
+        problem = number_problem(value, integral=cell.type in _INTEGRAL)
+        if problem is None:
+            continue
+        shown = display(value)
+        out.append(
+            Finding(
+                F.NUMBER_RANGE,
+                Severity.ERROR,
+                "数值超出范围",
+                f"{cell.ref}（{cell.label}）中的数值{problem}，请填写正确的数字。",
+                cells=(FindingCell(cell.ref, str(cell.id), shown),),
+                actual=shown,
+                anchor=cell.ref,
+            )
+        )
+        values[cell.id] = ExcelError("#NUM!")
+    return out
 
 
 #: Where the metadata lives: read it first to know which format (and so which cells) to read.
@@ -161,20 +192,26 @@ def report_from_cells(meta_cells: Grid, grid: Grid, sheets: list[str], source: s
 
 def read_report(path: Path) -> Report:
     """Read a returned workbook; raises UnusableWorkbookError for files that are not ours."""
-    check_container(path)
+    return read_package(open_checked(path))
+
+
+def read_package(package: Package) -> Report:
+    """Read a workbook that passed the gate (:func:`~gidr_xl.reader.opening.open_checked`):
+    what the server or any caller holding checked members uses, so nothing is opened twice."""
+    name = package.source
     try:
-        with XlsxCells(path) as book:
+        with XlsxCells(package) as book:
             meta_cells = book.read(META_EXTENT)
-            spec = spec_of(read_meta(meta_cells, str(path)), str(path))
+            spec = spec_of(read_meta(meta_cells, name), name)
             grid = book.read(extent(spec), formulas_only=frozenset({DETAIL_SHEET}))
             sheets = book.sheet_names
     except UnusableWorkbookError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # lxml, int(), IndexError … on parts that are well formed but wrong
         raise UnusableWorkbookError(
-            f"无法读取文件 {path}：工作簿内部结构有误（{type(exc).__name__}）。请用 Excel 或 WPS 打开后重新保存。"
+            f"无法读取文件 {name}：工作簿内部结构有误（{type(exc).__name__}）。请用 Excel 或 WPS 打开后重新保存。"
         ) from None
-    return report_from_cells(meta_cells, grid, sheets, str(path))
+    return report_from_cells(meta_cells, grid, sheets, name)
 
 
 def spec_of(meta: dict[str, str], path: str) -> FormatSpec:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,7 @@ STRUCTURE_LABEL = "structure-label"
 STRUCTURE_SHEET = "structure-sheet"
 TEMPLATE_OUTDATED = "template-outdated"
 FORMULA_INPUT = "formula-input"
+NUMBER_RANGE = "number-range"
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,11 @@ class Finding:
 
 
 def _jsonable(value: object) -> object:
+    """JSON-safe: NaN and infinities (which strict JSON has no spelling for) become text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return display(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**53:
+        return display(value)  # beyond what JSON readers hold exactly
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, ExcelError):

@@ -136,11 +136,18 @@ def _draft_headers(doc: DocxDocument, mark: str) -> None:
             set_font(run._r, fonts[DRAFT_STYLE])
 
 
+#: Core properties hold at most 255 characters (python-docx refuses more).
+CORE_PROPERTY_MAX = 255
+
+
 def _properties(doc: DocxDocument, document: Document) -> None:
-    """Core properties of the published file: the organ as author, real dates, the title."""
+    """Core properties of the published file: the organ as author, real dates, the title.
+
+    A title or organ built from an overlong 机关名称 is shortened here, never in the text."""
     props = doc.core_properties
     now = datetime.now(UTC).replace(microsecond=0, tzinfo=None)
-    props.title, props.author, props.last_modified_by = document.title, document.org, document.org
+    org = document.org[:CORE_PROPERTY_MAX]
+    props.title, props.author, props.last_modified_by = document.title[:CORE_PROPERTY_MAX], org, org
     props.created = props.modified = now
     props.language = "zh-CN"
 

@@ -1,0 +1,107 @@
+"""Make a gated package loadable by openpyxl without changing what any cell says.
+
+openpyxl turns ``<v>`` texts into numbers with ``int()``/``float()`` and dates with
+``from_ISO8601`` while loading, and writes numbers back with ``isnan()``: a cell holding ``NaN``,
+``1e309``, 400 digits or an impossible date makes it raise on load or save. The validator reports
+such cells as findings (values.number_problem), so the annotated copy must still be written:
+here those cells are re-typed as text (``t="str"``), keeping their characters, in the copy only.
+Booleans spelled ``true``/``false`` and sheet states outside the schema are normalised the way
+the reader reads them.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import zipfile
+
+from openpyxl.utils.datetime import from_ISO8601
+
+from gidr_xl.values import EXCEL_MAX
+
+#: A cell start tag and its value, in the spelling every office suite writes (no prefixes).
+#: Not a self-closing ``<c .../>``, and the value inside this cell (never reaching the next).
+_CELL = re.compile(rb"<c(\s[^>]*?)?(?<!/)>((?:(?!</c>|<c[\s>/]).)*?)<v>([^<]*)</v>", re.S)
+_TYPE = re.compile(rb'\st="([^"]*)"')
+
+
+def _plain_number(text: bytes) -> bool:
+    """Whether openpyxl reads and writes ``text`` as a number without error or loss."""
+    try:
+        value = float(text) if re.search(rb"[.eE]", text) else int(text)
+    except (ValueError, OverflowError):
+        return False
+    if isinstance(value, float) and not math.isfinite(value):
+        return False
+    return abs(value) <= EXCEL_MAX
+
+
+def _plain_date(text: bytes) -> bool:
+    try:
+        from_ISO8601(text.decode("utf-8").strip())
+    except (ValueError, TypeError, OverflowError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def _retype(match: re.Match[bytes]) -> bytes:
+    attrs, inner, text = match.group(1) or b"", match.group(2), match.group(3)
+    if not text.strip() or b"<f" in inner:  # openpyxl keeps a formula, not its cached value
+        return match.group(0)
+    kind = _TYPE.search(attrs)
+    kind_name = kind.group(1) if kind else b"n"
+    if kind_name == b"n" and _plain_number(text):
+        return match.group(0)
+    if kind_name == b"d" and _plain_date(text):
+        return match.group(0)
+    if kind_name == b"b" and text not in (b"0", b"1"):  # as the reader reads it: "true" or "1"
+        flag = b"1" if text.strip() in (b"1", b"true") else b"0"
+        return b"<c" + attrs + b">" + inner + b"<v>" + flag + b"</v>"
+    if kind_name not in (b"n", b"d"):
+        return match.group(0)
+    attrs = _TYPE.sub(b"", attrs) + b' t="str"'
+    return b"<c" + attrs + b">" + inner + b"<v>" + text + b"</v>"
+
+
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+
+
+def loadable_sheet(data: bytes) -> bytes:
+    """A worksheet part with unreadable numbers and dates re-typed as text."""
+    # most values are plain numbers: look at cells one by one only when some value is not
+    if all(_plain_number(m.group(1)) or not m.group(1).strip() for m in _VALUE.finditer(data)):
+        return data
+    return _CELL.sub(_retype, data)
+
+
+#: A sheet's ``state`` outside ST_SheetState (ECMA-376 Part 1 §18.18.68): openpyxl refuses it,
+#: the reader ignores it; the copy shows such a sheet (the default, "visible").
+_BAD_STATE = re.compile(rb'(<(?:\w+:)?sheet\s[^>]*?)\sstate="(?!(?:visible|hidden|veryHidden)")[^"]*"')
+
+
+def loadable_workbook(data: bytes) -> bytes:
+    """The workbook part with sheet states openpyxl accepts."""
+    return _BAD_STATE.sub(rb"\1", data)
+
+
+def loadable(members: dict[str, bytes]) -> io.BytesIO | None:
+    """A zip openpyxl can load, or None when the members need no change."""
+    changed = {}
+    for name, data in members.items():
+        if "/worksheets/" in name and name.endswith(".xml"):
+            fixed = loadable_sheet(data)
+        elif name.endswith("workbook.xml"):
+            fixed = loadable_workbook(data)
+        else:
+            continue
+        if fixed != data:
+            changed[name] = fixed
+    if not changed:
+        return None
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, changed.get(name, data))
+    out.seek(0)
+    return out
