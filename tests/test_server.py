@@ -10,6 +10,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -43,66 +44,71 @@ def _fresh_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real server on loopback: SQLite file by default; PostgreSQL when GIDR_TEST_DATABASE_URL is set
-    (.ci/run installs and starts Debian's postgresql and sets it)."""
-    data = tmp_path_factory.mktemp("server-data")
+def _server_env(data: Path, database: str = "sqlite") -> dict[str, str]:
+    """The environment of a server with its data in ``data``; PostgreSQL when asked (and configured)."""
     env = {**os.environ, "GIDR_DATA_DIR": str(data), "GIDR_MAX_UPLOAD_MB": "1"}
     env.pop("GIDR_DATABASE_URL", None)
-    if request.param == "postgresql":
+    if database == "postgresql":
         url = os.environ.get("GIDR_TEST_DATABASE_URL")
         if not url:
             pytest.skip("no PostgreSQL server (set GIDR_TEST_DATABASE_URL)")
         _fresh_postgres(url)
         env["GIDR_DATABASE_URL"] = url
-    for organ in ("江海区政府办公室", "示例局"):
+    return env
+
+
+def _accounts(env: dict[str, str], organs: dict[str, str], supervisor: str = "boss") -> None:
+    """Organs and one user each (``{username: organ}``), plus a supervisor."""
+    for organ in dict.fromkeys(organs.values()):
         _gidr("admin", "create-organ", organ, env=env)
-    _gidr(
-        "admin",
-        "create-user",
-        "jianghai",
-        "--password",
-        PASSWORD,
-        "--role",
-        "organ",
-        "--organ",
-        "江海区政府办公室",
-        env=env,
-    )
-    _gidr(
-        "admin",
-        "create-user",
-        "shili",
-        "--password",
-        PASSWORD,
-        "--role",
-        "organ",
-        "--organ",
-        "示例局",
-        env=env,
-    )
-    _gidr("admin", "create-user", "boss", "--password", PASSWORD, "--role", "supervisor", env=env)
+    for user, organ in organs.items():
+        _gidr(
+            "admin", "create-user", user, "--password", PASSWORD, "--role", "organ", "--organ", organ, env=env
+        )
+    _gidr("admin", "create-user", supervisor, "--password", PASSWORD, "--role", "supervisor", env=env)
+
+
+@contextmanager
+def running_server(env: dict[str, str], *extra: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``gidr serve`` on a free loopback port; (base URL, process), stopped on exit."""
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gidr_xl.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "gidr_xl.cli", "serve", "--port", str(port), *extra],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "server did not start")
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        for _ in range(150):
+            try:
+                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            proc.kill()
+            raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "server did not start")
+        yield base, proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real server on loopback: SQLite file by default; PostgreSQL when GIDR_TEST_DATABASE_URL is set
+    (.ci/run installs and starts Debian's postgresql and sets it)."""
+    data = tmp_path_factory.mktemp("server-data")
+    env = _server_env(data, request.param)
+    _accounts(env, {"jianghai": "江海区政府办公室", "shili": "示例局"})
+    with running_server(env) as (base, _):
+        yield base
     assert (data / "gidr.sqlite3").exists() == (request.param == "sqlite")
 
 
@@ -318,3 +324,69 @@ def test_real_browser_login_upload_findings_download(server: str, workbooks, tmp
         board = boss.inner_text("main")
         assert "报送情况" in board and "江海区政府办公室" in board and "已通过" in board
         browser.close()
+
+
+def test_user_text_is_escaped_in_every_page_and_headers_are_strict(tmp_path: Path, workbooks) -> None:
+    """Organ name, file name, cell text in a finding, flash message and return comment: all escaped
+    (no "/" or quotes in the payload: clients percent-encode quotes in file names and parsers keep
+    only the last path segment)."""
+    env = _server_env(tmp_path / "data")
+    organ = "<svg onload=alert(organ)>局"
+    _accounts(env, {"xss": organ})
+    wb = openpyxl.load_workbook(io.BytesIO(workbooks["good"]))
+    wb["表三"]["D15"] = "<svg onload=alert(cell)>"
+    hostile = io.BytesIO()
+    wb.save(hostile)
+    macro = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbooks["good"])) as src, zipfile.ZipFile(macro, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename))
+        dst.writestr("xl/vbaProject.bin", b"macro")
+    with running_server(env) as (base, _):
+        web = httpx.Client(base_url=base, timeout=30, follow_redirects=True)
+        token = _csrf_of(web.get("/login").text)
+        home = web.post("/login", data={"username": "xss", "password": PASSWORD, "csrf": token})
+        pages = [home]
+        flash = web.post(
+            "/upload",
+            data={"csrf": _csrf_of(home.text)},
+            files={"file": ("<svg onload=alert(flash)>.xlsm", macro.getvalue())},
+        )
+        assert "上传失败" in flash.text
+        pages.append(flash)
+        shown = web.post(
+            "/upload",
+            data={"csrf": _csrf_of(flash.text)},
+            files={"file": ("<svg onload=alert(file)>.xlsx", hostile.getvalue())},
+        )
+        assert shown.url.path.startswith("/submissions/")
+        pages += [shown, web.get("/")]
+        boss = httpx.Client(base_url=base, timeout=30, follow_redirects=True)
+        token = _csrf_of(boss.get("/login").text)
+        board = boss.post("/login", data={"username": "boss", "password": PASSWORD, "csrf": token})
+        returned = boss.post(
+            f"{shown.url.path}/return",
+            data={"comment": "<svg onload=alert(comment)>", "csrf": _csrf_of(board.text)},
+        )
+        pages += [board, returned, web.get(shown.url.path)]
+        seen = "".join(p.text for p in pages)
+        for sink in ("organ", "cell", "flash", "file", "comment"):
+            assert f"&lt;svg onload=alert({sink})&gt;" in seen, sink
+        for page in pages:
+            assert page.status_code == 200
+            assert (
+                "<svg" not in page.text
+                and "<script" not in page.text
+                and "<style" not in page.text
+                and "style=" not in page.text
+            )
+            csp = page.headers["content-security-policy"]
+            assert (
+                "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+            )
+            assert page.headers["x-content-type-options"] == "nosniff"
+            assert page.headers["referrer-policy"] == "same-origin"
+        css = web.get("/static/gidr.css")
+        assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+        api = httpx.get(f"{base}/api/health")
+        assert api.headers["x-content-type-options"] == "nosniff" and "content-security-policy" in api.headers

@@ -26,6 +26,7 @@ from gidr_xl.outputs.json_report import to_dict
 from gidr_xl.reader.workbook import read_report
 from gidr_xl.server.config import Settings
 from gidr_xl.server.db import AuditEvent, Submission, User, make_engine, make_sessions
+from gidr_xl.server.middleware import SecurityHeaders
 from gidr_xl.server.service import (
     audit,
     authenticate,
@@ -71,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
         https_only=settings.cookie_secure,
         max_age=8 * 3600,
     )
+    app.add_middleware(SecurityHeaders)  # every response of the routes, 4xx errors included
     sessions = make_sessions(make_engine(settings.database_url))
 
     def db() -> Iterator[Session]:

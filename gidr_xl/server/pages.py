@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import jinja2
 from fastapi import Depends, FastAPI, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
@@ -29,7 +31,14 @@ from gidr_xl.server.service import (
     visible,
 )
 
-TEMPLATES = Jinja2Templates(directory=str(data_path("server")))
+# Jinja2Templates autoescapes only .html/.htm/.xml by default; ours are *.html.j2, so say so:
+# every organ name, file name, comment, finding text and flash message is user-controlled.
+TEMPLATES = Jinja2Templates(
+    env=jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(data_path("server"))),
+        autoescape=jinja2.select_autoescape(["html", "j2"], default_for_string=True, default=True),
+    )
+)
 
 
 def _csrf(request: Request) -> str:
@@ -47,6 +56,7 @@ def _check_csrf(request: Request, token: str) -> None:
 
 def add_pages(app: FastAPI, db, settings: Settings) -> None:
     """Register the HTML pages; ``db`` is the app's session dependency."""
+    app.mount("/static", StaticFiles(directory=str(data_path("server", "static"))), name="static")
 
     def page_user(request: Request, session: Session) -> User | None:
         user_id = request.session.get("user_id")
