@@ -270,16 +270,31 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the submission server (FastAPI under uvicorn; SQLite in the data directory by default)."""
+    import os
+
     import uvicorn
 
-    from gidr_xl.server.app import create_app
+    from gidr_xl.server.app import migrated_engine
     from gidr_xl.server.config import load_settings
 
+    if args.workers < 1:
+        raise UsageError("--workers 至少为 1。")
+    # settings reach every worker process through the environment; the key and schema are made once here
     settings = load_settings(args.data_dir)
+    os.environ["GIDR_DATA_DIR"] = str(settings.data_dir)
+    migrated_engine(settings).dispose()
     print(
-        f"数据目录：{settings.data_dir}；数据库：{settings.database_url.split('://')[0]}；http://{args.host}:{args.port}/docs"
+        f"数据目录：{settings.data_dir}；数据库：{settings.database_url.split('://')[0]}；"
+        f"工作进程：{args.workers}；http://{args.host}:{args.port}/docs"
     )
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        "gidr_xl.server.asgi:create",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+    )
     return Exit.OK
 
 

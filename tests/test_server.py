@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -390,3 +393,68 @@ def test_user_text_is_escaped_in_every_page_and_headers_are_strict(tmp_path: Pat
         assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
         api = httpx.get(f"{base}/api/health")
         assert api.headers["x-content-type-options"] == "nosniff" and "content-security-policy" in api.headers
+
+
+def _latencies(base: str, until: Callable[[], bool], limit: float = 120) -> list[float]:
+    """Seconds per /api/health answer, asked every 20 ms (one keep-alive connection) while ``until()`` is false."""
+    out: list[float] = []
+    deadline = time.monotonic() + limit
+    with httpx.Client(base_url=base, timeout=10) as probe:
+        while not until() and time.monotonic() < deadline:
+            start = time.perf_counter()
+            assert probe.get("/api/health").status_code == 200
+            out.append(time.perf_counter() - start)
+            time.sleep(0.02)
+    return out
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_health_answers_fast_while_a_pdf_compiles_and_16_clients_validate(tmp_path: Path, workbooks) -> None:
+    env = _server_env(tmp_path / "data")
+    _accounts(env, {"jianghai": "江海区政府办公室"})
+    with running_server(env) as (base, _), ThreadPoolExecutor(17) as pool:
+        a = client(base, "jianghai")
+        upload(a, "/api/validate", "warm.xlsx", workbooks["good"])  # worker processes have imported
+        pdf = pool.submit(upload, a, "/api/compile?format=pdf", "江海区.xlsx", workbooks["good"])
+        during_pdf = _latencies(base, pdf.done)
+        assert pdf.result().status_code == 200 and pdf.result().content[:4] == b"%PDF"
+        clients = [client(base, "jianghai") for _ in range(16)]
+        jobs = [
+            pool.submit(
+                lambda c: [upload(c, "/api/validate", "x.xlsx", workbooks["bad"]) for _ in range(2)], c
+            )
+            for c in clients
+        ]
+        during_validation = _latencies(base, lambda: all(j.done() for j in jobs))
+        answers = [r for j in jobs for r in j.result()]
+        assert len(answers) == 32 and all(r.status_code == 200 and not r.json()["valid"] for r in answers)
+    for samples in (during_pdf, during_validation):
+        assert len(samples) >= 5, samples
+        assert max(samples) < 0.1, sorted(samples)[-5:]
+
+
+def _spawned_children(pid: int) -> set[int]:
+    """Direct children of ``pid`` started by multiprocessing (uvicorn's worker processes)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    out = set()
+    for child in map(int, children):
+        with contextlib.suppress(FileNotFoundError):
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                out.add(child)
+    return out
+
+
+def test_serve_workers_2_starts_two_processes_that_answer(tmp_path: Path) -> None:
+    env = _server_env(tmp_path / "data")
+    _accounts(env, {"jianghai": "江海区政府办公室"})
+    with running_server(env, "--workers", "2") as (base, proc):
+        workers = _spawned_children(proc.pid)
+        assert len(workers) == 2
+        seen = set()
+        for _ in range(200):
+            seen.add(httpx.get(f"{base}/api/health").json()["pid"])  # a new connection each time
+            if len(seen) == 2:
+                break
+        assert seen == workers
+        for _ in range(2):  # the session cookie is valid in either process (one shared key)
+            assert client(base, "jianghai").get("/api/submissions").status_code == 200

@@ -7,23 +7,23 @@ an upload is ever executed. A file is stored and fsynced before its database row
 
 from __future__ import annotations
 
+import fcntl
 import json
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from gidr_xl import __version__
-from gidr_xl.errors import GidrError
-from gidr_xl.outputs.json_report import to_dict
-from gidr_xl.reader.workbook import read_report
 from gidr_xl.server.config import Settings
 from gidr_xl.server.db import AuditEvent, Submission, User, make_engine, make_sessions
 from gidr_xl.server.middleware import SecurityHeaders
@@ -31,18 +31,25 @@ from gidr_xl.server.service import (
     audit,
     authenticate,
     board,
-    check_upload,
-    compiled_bytes,
     create_submission,
     error,
     read_upload,
+    require_organ,
     require_supervisor,
     return_to_organ,
     submissions_for,
     summary,
     visible,
 )
-from gidr_xl.validate.validator import validate
+from gidr_xl.server.work import (
+    Workers,
+    annotated_bytes,
+    check_bytes,
+    compile_stored,
+    compile_upload_bytes,
+    consolidate_paths,
+    template_bytes,
+)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -58,12 +65,38 @@ def _attachment(data: bytes, media_type: str, filename: str) -> Response:
     )
 
 
+def migrated_engine(settings: Settings) -> Engine:
+    """The engine, with migrations run by one process at a time (several workers start together)."""
+    with (settings.data_dir / ".migrate.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return make_engine(settings.database_url)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _audit_download(session: Session, user: User, what: str) -> None:
+    audit(session, user.username, "download", what)
+    session.commit()
+
+
 def create_app(settings: Settings) -> FastAPI:
+    """The whole server (API and pages) for ``settings``."""
+    workers = Workers(settings.worker_processes, settings.max_compiles)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        workers.warm()
+        yield
+        workers.close()
+
     app = FastAPI(
         title="gidr-xl 年报报送服务",
         version=__version__,
         description="政府信息公开工作年度报告的校验、转换与报送。",
+        lifespan=lifespan,
     )
+    app.state.workers = workers
     # signed, HttpOnly session cookie; Secure when GIDR_COOKIE_SECURE=1 (behind HTTPS)
     app.add_middleware(
         SessionMiddleware,
@@ -73,7 +106,7 @@ def create_app(settings: Settings) -> FastAPI:
         max_age=8 * 3600,
     )
     app.add_middleware(SecurityHeaders)  # every response of the routes, 4xx errors included
-    sessions = make_sessions(make_engine(settings.database_url))
+    sessions = make_sessions(migrated_engine(settings))
 
     def db() -> Iterator[Session]:
         with sessions() as session:
@@ -104,7 +137,9 @@ def create_app(settings: Settings) -> FastAPI:
     @app.post("/api/login")
     async def login(request: Request, session: Session = Depends(db)) -> dict[str, Any]:
         body = await request.json()
-        user = authenticate(session, str(body.get("username", "")), str(body.get("password", "")))
+        user = await run_in_threadpool(
+            authenticate, session, str(body.get("username", "")), str(body.get("password", ""))
+        )
         if user is None:
             raise error(401, "用户名或密码错误。")
         request.session.clear()
@@ -124,7 +159,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def validate_upload(file: UploadFile, user: User = Depends(current_user)) -> dict[str, Any]:
         """Validate an uploaded workbook without storing it; returns the findings."""
         name, data = await read_upload(file, settings)
-        return to_dict(check_upload(data, name))
+        return (await workers.run(check_bytes, data, name)).result
 
     @app.post("/api/submissions", status_code=201)
     async def submit(
@@ -134,8 +169,12 @@ def create_app(settings: Settings) -> FastAPI:
         session: Session = Depends(db),
     ) -> dict[str, Any]:
         """Store a submission: identical bytes are recognised; a new upload is a new version."""
+        require_organ(user)
         name, data = await read_upload(file, settings)
-        row, duplicate = create_submission(session, settings, user, name, data)
+        checked = await workers.run(check_bytes, data, name)
+        row, duplicate = await run_in_threadpool(
+            create_submission, session, settings, user, name, data, checked
+        )
         if duplicate:
             response.status_code = 200
         return summary(row) | {"duplicate": duplicate}
@@ -163,21 +202,13 @@ def create_app(settings: Settings) -> FastAPI:
         return FileResponse(s.stored_path, media_type=XLSX_TYPE, filename=s.filename)
 
     @app.get("/api/submissions/{submission_id}/annotated")
-    def annotated(
+    async def annotated(
         submission_id: int, user: User = Depends(current_user), session: Session = Depends(db)
     ) -> Response:
         """The submitted workbook with the findings marked (fills, notes, 校验结果 sheet)."""
-        from gidr_xl.access.openpyxl_book import OpenpyxlBook
-        from gidr_xl.outputs.annotate import annotate, validate_book
-
         s = visible(user, session.get(Submission, submission_id))
-        book = OpenpyxlBook(Path(s.stored_path))
-        book.source = s.filename
-        annotate(book, validate_book(book))
-        with tempfile.TemporaryDirectory(prefix="gidr-ann-") as tmp:
-            data = book.save_as(Path(tmp) / "annotated.xlsx").read_bytes()
-        audit(session, user.username, "download", f"submission {s.id} annotated")
-        session.commit()
+        data = await workers.run(annotated_bytes, s.stored_path, s.filename)
+        await run_in_threadpool(_audit_download, session, user, f"submission {s.id} annotated")
         return _attachment(data, XLSX_TYPE, "annotated.xlsx")
 
     @app.post("/api/compile")
@@ -188,17 +219,14 @@ def create_app(settings: Settings) -> FastAPI:
         if format not in CONTENT_TYPES:
             raise error(400, "format 应为 docx、pdf 或 html。")
         name, data = await read_upload(file, settings)
-        return _attachment(
-            compiled_bytes(check_upload(data, name), format), CONTENT_TYPES[format], f"report.{format}"
-        )
+        compiled = await workers.compile(compile_upload_bytes, data, name, format)
+        return _attachment(compiled, CONTENT_TYPES[format], f"report.{format}")
 
     @app.get("/api/consolidated")
-    def consolidated(
+    async def consolidated(
         year: int, user: User = Depends(current_user), session: Session = Depends(db)
     ) -> dict[str, Any]:
         """Tables 二/三/四 summed over each organ's latest passed submission of ``year``."""
-        from gidr_xl.consolidate import sum_values
-
         require_supervisor(user, "查看汇总")
         latest: dict[int, Submission] = {}
         query = (
@@ -206,30 +234,25 @@ def create_app(settings: Settings) -> FastAPI:
             .where(Submission.year == year, Submission.status == "已通过")
             .order_by(Submission.id)
         )
-        for s in session.scalars(query):
+        for s in await run_in_threadpool(lambda: list(session.scalars(query))):
             latest[s.organ_id] = s
-        reports = [read_report(Path(s.stored_path)) for s in latest.values()]
-        if not reports:
+        if not latest:
             return {"year": year, "organs": [], "cells": {}}
-        if len({r.spec.id for r in reports}) > 1:
-            raise error(409, "该年度的报送使用了不同的格式版本，无法汇总。")
-        sums = sum_values(reports[0].spec, reports)
-        cells = {reports[0].spec.cell(c).ref: v for c, v in sums.items()}
+        format_id, cells = await workers.run(consolidate_paths, [s.stored_path for s in latest.values()])
         return {
             "year": year,
-            "format": reports[0].spec.id,
+            "format": format_id,
             "organs": [s.organ.name for s in latest.values()],
             "cells": cells,
         }
 
     @app.get("/api/submissions/{submission_id}/report.docx")
-    def report_docx(
+    async def report_docx(
         submission_id: int, user: User = Depends(current_user), session: Session = Depends(db)
     ) -> Response:
         s = visible(user, session.get(Submission, submission_id))
-        data = compiled_bytes(validate(read_report(Path(s.stored_path))), "docx")
-        audit(session, user.username, "download", f"submission {s.id} report.docx")
-        session.commit()
+        data = await workers.compile(compile_stored, s.stored_path, s.filename, "docx")
+        await run_in_threadpool(_audit_download, session, user, f"submission {s.id} report.docx")
         return _attachment(data, DOCX_TYPE, "report.docx")
 
     @app.post("/api/submissions/{submission_id}/return")
@@ -251,18 +274,8 @@ def create_app(settings: Settings) -> FastAPI:
         return board(session, year)
 
     @app.get("/api/template")
-    def template(year: int, org: str = "", user: User = Depends(current_user)) -> Response:
-        from gidr_xl.spec.loader import format_for_year
-        from gidr_xl.template.writer import write_workbook
-
-        try:
-            spec = format_for_year(year)
-        except GidrError as exc:
-            raise error(400, str(exc)) from None
-        with tempfile.TemporaryDirectory(prefix="gidr-tpl-") as tmp:
-            data = write_workbook(
-                spec, Path(tmp) / "t.xlsx", org=org or (user.organ.name if user.organ else ""), year=year
-            ).read_bytes()
+    async def template(year: int, org: str = "", user: User = Depends(current_user)) -> Response:
+        data = await workers.run(template_bytes, year, org or (user.organ.name if user.organ else ""))
         return _attachment(data, XLSX_TYPE, f"template-{year}.xlsx")
 
     from gidr_xl.server.pages import add_pages
@@ -281,7 +294,8 @@ def create_app(settings: Settings) -> FastAPI:
         ]
 
     @app.get("/api/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    async def health() -> dict[str, Any]:
+        """Liveness on the event loop itself (never queued behind work); pid tells the worker apart."""
+        return {"status": "ok", "version": __version__, "pid": os.getpid()}
 
     return app

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from gidr_xl.resources import data_path
 from gidr_xl.server.config import Settings
@@ -25,11 +26,13 @@ from gidr_xl.server.service import (
     board,
     create_submission,
     read_upload,
+    require_organ,
     return_to_organ,
     submissions_for,
     summary,
     visible,
 )
+from gidr_xl.server.work import check_bytes
 
 # Jinja2Templates autoescapes only .html/.htm/.xml by default; ours are *.html.j2, so say so:
 # every organ name, file name, comment, finding text and flash message is user-controlled.
@@ -114,8 +117,12 @@ def add_pages(app: FastAPI, db, settings: Settings) -> None:
         if user is None:
             return RedirectResponse("/login", status_code=303)
         try:
+            require_organ(user)
             name, data = await read_upload(file, settings)
-            row, duplicate = create_submission(session, settings, user, name, data)
+            checked = await request.app.state.workers.run(check_bytes, data, name)
+            row, duplicate = await run_in_threadpool(
+                create_submission, session, settings, user, name, data, checked
+            )
         except HTTPException as exc:
             request.session["flash"] = f"上传失败：{exc.detail}"
             return RedirectResponse("/", status_code=303)

@@ -7,24 +7,17 @@ dashboard behave identically whichever way a user reaches them.
 from __future__ import annotations
 
 import json
-import tempfile
-import zipfile
-from pathlib import Path
 from typing import Any
 
 from fastapi import HTTPException, UploadFile
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gidr_xl.errors import GidrError
-from gidr_xl.outputs.json_report import to_dict
-from gidr_xl.reader.opening import check_container
-from gidr_xl.reader.workbook import read_report
 from gidr_xl.server.config import Settings
 from gidr_xl.server.db import AuditEvent, Organ, Submission, User
 from gidr_xl.server.security import check_password
 from gidr_xl.server.storage import store
-from gidr_xl.validate.validator import Result, validate
+from gidr_xl.server.work import Checked
 
 PASSED, FAILED, RETURNED, MISSING = "已通过", "校验未通过", "已退回", "未提交"
 
@@ -61,53 +54,23 @@ async def read_upload(file: UploadFile, settings: Settings) -> tuple[str, bytes]
     return file.filename or "upload.xlsx", data
 
 
-def check_upload(data: bytes, name: str) -> Result:
-    """Validate uploaded bytes through the hostile-input boundary; 4xx on anything unusable."""
-    with tempfile.TemporaryDirectory(prefix="gidr-up-") as tmp:
-        path = Path(tmp) / "upload.xlsx"
-        path.write_bytes(data)
-        try:
-            check_container(path)
-            with zipfile.ZipFile(path) as zf:
-                if any(n.lower().endswith("vbaproject.bin") for n in zf.namelist()):
-                    raise error(
-                        415, f"{name} 含有宏（VBA），为安全起见不予处理。请另存为不含宏的 .xlsx 后上传。"
-                    )
-            result = validate(read_report(path))
-        except GidrError as exc:
-            raise error(400, str(exc).replace(str(path), name)) from None
-    result.report.source = name
-    return result
-
-
-def compiled_bytes(result: Result, kind: str) -> bytes:
-    """The report of a valid workbook as docx, pdf or html bytes."""
-    from gidr_xl.compile import compile_report, planned_outputs
-
-    if not result.ok:
-        raise error(409, f"校验未通过（{result.errors} 项错误），不能生成正式报告。")
-    with tempfile.TemporaryDirectory(prefix="gidr-doc-") as tmp:
-        out = compile_report(
-            result, planned_outputs(Path(tmp) / "report.docx", kind == "pdf", kind == "html")
-        )
-        path = {"docx": out.docx, "pdf": out.pdf, "html": out.html}[kind]
-        return path.read_bytes() if path else b""
+def require_organ(user: User) -> None:
+    if user.organ_id is None:
+        raise error(403, "只有填报单位的账号可以报送。")
 
 
 def create_submission(
-    session: Session, settings: Settings, user: User, name: str, data: bytes
+    session: Session, settings: Settings, user: User, name: str, data: bytes, checked: Checked
 ) -> tuple[Submission, bool]:
-    """Store a submission (file fsynced first, then one transaction); (row, was it a duplicate)."""
-    if user.organ_id is None:
-        raise error(403, "只有填报单位的账号可以报送。")
-    result = check_upload(data, name)
+    """Store a validated submission (file fsynced first, then one transaction); (row, was it a duplicate)."""
+    require_organ(user)
     digest, path = store(settings.files_dir, data, ".xlsx")  # fsynced before the row is committed
     existing = session.scalar(
         select(Submission).where(Submission.organ_id == user.organ_id, Submission.sha256 == digest)
     )
     if existing is not None:
         return existing, True
-    year = result.report.year
+    year = checked.year
     last = session.scalar(
         select(func.max(Submission.version)).where(
             Submission.organ_id == user.organ_id, Submission.year == year
@@ -117,14 +80,14 @@ def create_submission(
         organ_id=user.organ_id,
         year=year,
         version=(last or 0) + 1,
-        format_id=result.report.spec.id,
+        format_id=checked.format_id,
         sha256=digest,
         filename=name,
         stored_path=str(path),
-        status=PASSED if result.ok else FAILED,
-        errors=result.errors,
-        warnings=result.warnings,
-        result_json=json.dumps(to_dict(result), ensure_ascii=False),
+        status=PASSED if checked.ok else FAILED,
+        errors=checked.errors,
+        warnings=checked.warnings,
+        result_json=json.dumps(checked.result, ensure_ascii=False),
         created_by=user.id,
     )
     session.add(row)
