@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import itertools
 import os
+import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator
@@ -36,18 +41,22 @@ def _gidr(*args: str, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "gidr_xl.cli", *args], check=True, env=env, capture_output=True)
 
 
-def _fresh_postgres(url: str) -> None:
-    """An empty public schema, so that every run starts from nothing (the test database only)."""
+def _fresh_postgres(url: str, schema: str = "public") -> str:
+    """An empty schema, so that every run starts from nothing (the test database only); the URL
+    that uses it (tests with their own server get their own schema, beside the shared one)."""
     import sqlalchemy
 
     engine = sqlalchemy.create_engine(url)
     with engine.begin() as conn:
-        conn.execute(sqlalchemy.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sqlalchemy.text("CREATE SCHEMA public"))
+        conn.execute(sqlalchemy.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
+    if schema == "public":
+        return url
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
 
-def _server_env(data: Path, database: str = "sqlite") -> dict[str, str]:
+def _server_env(data: Path, database: str = "sqlite", schema: str = "public") -> dict[str, str]:
     """The environment of a server with its data in ``data``; PostgreSQL when asked (and configured)."""
     env = {**os.environ, "GIDR_DATA_DIR": str(data), "GIDR_MAX_UPLOAD_MB": "1"}
     env.pop("GIDR_DATABASE_URL", None)
@@ -55,8 +64,7 @@ def _server_env(data: Path, database: str = "sqlite") -> dict[str, str]:
         url = os.environ.get("GIDR_TEST_DATABASE_URL")
         if not url:
             pytest.skip("no PostgreSQL server (set GIDR_TEST_DATABASE_URL)")
-        _fresh_postgres(url)
-        env["GIDR_DATABASE_URL"] = url
+        env["GIDR_DATABASE_URL"] = _fresh_postgres(url, schema)
     return env
 
 
@@ -458,3 +466,109 @@ def test_serve_workers_2_starts_two_processes_that_answer(tmp_path: Path) -> Non
         assert seen == workers
         for _ in range(2):  # the session cookie is valid in either process (one shared key)
             assert client(base, "jianghai").get("/api/submissions").status_code == 200
+
+
+def _variant(data: bytes, n: int) -> bytes:
+    """The same workbook with another zip comment: same content, new sha256."""
+    buffer = io.BytesIO(data)
+    with zipfile.ZipFile(buffer, "a") as zf:
+        zf.comment = f"variant {n}".encode()
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_simultaneous_uploads_to_two_workers_never_fail_or_duplicate(
+    database: str, tmp_path: Path, workbooks
+) -> None:
+    env = _server_env(tmp_path / "data", database, schema="race")
+    _accounts(env, {"jianghai": "江海区政府办公室"})
+    n = 8
+    with running_server(env, "--workers", "2") as (base, _), ThreadPoolExecutor(n) as pool:
+        clients = [client(base, "jianghai") for _ in range(n)]
+
+        def at_once(payloads: list[bytes]) -> list[httpx.Response]:
+            gate = threading.Barrier(n)
+
+            def send(i: int) -> httpx.Response:
+                gate.wait()
+                return upload(clients[i], "/api/submissions", f"{i}.xlsx", payloads[i])
+
+            return list(pool.map(send, range(n)))
+
+        for round_ in range(3):
+            answers = at_once([_variant(workbooks["good"], 100 + round_)] * n)
+            codes = sorted(r.status_code for r in answers)
+            assert codes == [200] * (n - 1) + [201], [r.text for r in answers]
+            assert len({r.json()["id"] for r in answers}) == 1
+            different = at_once([_variant(workbooks["bad"], round_ * n + i) for i in range(n)])
+            assert [r.status_code for r in different] == [201] * n, [r.text for r in different]
+        rows = clients[0].get("/api/submissions").json()
+        assert len(rows) == 3 * (n + 1)
+        assert sorted(r["version"] for r in rows) == list(range(1, 3 * (n + 1) + 1))
+        assert len({r["sha256"] for r in rows}) == len(rows)
+        for r in rows[:3]:
+            original = clients[0].get(f"/api/submissions/{r['id']}/original").content
+            assert hashlib.sha256(original).hexdigest() == r["sha256"]
+    assert not list((tmp_path / "data" / "files").rglob("*.tmp"))
+
+
+def test_acknowledged_uploads_survive_kill_9(tmp_path: Path, workbooks) -> None:
+    """A few rounds of uploads cut by kill -9 of the server; every acknowledged upload is there, intact."""
+    env = _server_env(tmp_path / "data")
+    _accounts(env, {"jianghai": "江海区政府办公室"})
+    acked: dict[int, str] = {}
+    counter = itertools.count()
+    rng = random.Random(12)
+    for _ in range(3):
+        with running_server(env) as (base, proc):
+            stop = threading.Event()
+
+            def uploader(c: httpx.Client, stop: threading.Event) -> None:
+                while not stop.is_set():
+                    try:
+                        r = upload(
+                            c, "/api/submissions", "x.xlsx", _variant(workbooks["good"], next(counter))
+                        )
+                    except httpx.HTTPError:
+                        return  # the server died mid-request: not acknowledged
+                    assert r.status_code == 201, r.text
+                    acked[r.json()["id"]] = r.json()["sha256"]
+
+            clients = [client(base, "jianghai") for _ in range(3)]
+            threads = [threading.Thread(target=uploader, args=(c, stop)) for c in clients]
+            for t in threads:
+                t.start()
+            time.sleep(rng.uniform(1.5, 4))
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+            stop.set()
+            for t in threads:
+                t.join(timeout=30)
+    assert len(acked) >= 3
+    with running_server(env) as (base, _):
+        c = client(base, "jianghai")
+        listed = {r["id"]: r["sha256"] for r in c.get("/api/submissions").json()}
+        for sid, digest in acked.items():
+            assert listed.get(sid) == digest
+            original = c.get(f"/api/submissions/{sid}/original")
+            assert original.status_code == 200 and hashlib.sha256(original.content).hexdigest() == digest
+        fresh = upload(c, "/api/submissions", "after.xlsx", _variant(workbooks["good"], 10_000))
+        assert fresh.status_code == 201
+
+
+def test_store_replaces_a_damaged_copy_and_leaves_no_temp_files(tmp_path: Path) -> None:
+    from gidr_xl.server.storage import store
+
+    digest, path = store(tmp_path, b"workbook bytes", ".xlsx")
+    path.write_bytes(b"work")  # e.g. a partial copy left by an older version
+    again, same = store(tmp_path, b"workbook bytes", ".xlsx")
+    assert (again, same) == (digest, path) and path.read_bytes() == b"workbook bytes"
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(lambda _: store(tmp_path, b"other", ".xlsx")[1], range(32))) == {
+            tmp_path
+            / hashlib.sha256(b"other").hexdigest()[:2]
+            / f"{hashlib.sha256(b'other').hexdigest()}.xlsx"
+        }
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == sorted(
+        [path.name, f"{hashlib.sha256(b'other').hexdigest()}.xlsx"]
+    )

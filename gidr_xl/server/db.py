@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, create_engine
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
@@ -35,7 +35,14 @@ class User(Base):
 
 class Submission(Base):
     __tablename__ = "submissions"
-    __table_args__ = (UniqueConstraint("organ_id", "year", "version"),)
+    __table_args__ = (
+        UniqueConstraint("organ_id", "year", "version"),
+        # migration 0002: bytes stored once per organ; versions unique even when the year is unknown
+        Index("ux_submissions_organ_sha", "organ_id", "sha256", unique=True),
+        Index(
+            "ux_submissions_organ_year_version", "organ_id", text("coalesce(year, 0)"), "version", unique=True
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     organ_id: Mapped[int] = mapped_column(ForeignKey("organs.id"))
     organ: Mapped[Organ] = relationship()
@@ -68,7 +75,20 @@ def make_engine(url: str) -> Engine:
     from gidr_xl.server.migrate import upgrade
 
     upgrade(url)
-    return create_engine(url, future=True)
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        # WAL: readers never block the writer; FULL: a commit is on disk when it returns;
+        # busy_timeout: several worker processes wait for the write lock instead of failing
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+    return engine
 
 
 def make_sessions(engine: Engine) -> sessionmaker:

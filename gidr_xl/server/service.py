@@ -7,10 +7,13 @@ dashboard behave identically whichever way a user reaches them.
 from __future__ import annotations
 
 import json
+import random
+import time
 from typing import Any
 
 from fastapi import HTTPException, UploadFile
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from gidr_xl.server.config import Settings
@@ -62,38 +65,59 @@ def require_organ(user: User) -> None:
 def create_submission(
     session: Session, settings: Settings, user: User, name: str, data: bytes, checked: Checked
 ) -> tuple[Submission, bool]:
-    """Store a validated submission (file fsynced first, then one transaction); (row, was it a duplicate)."""
+    """Store a validated submission (file fsynced first, then one transaction); (row, was it a duplicate).
+
+    Concurrent uploads of one organ race for the next version number and for the same bytes: the
+    unique indexes (organ, year, version) and (organ, sha256) decide, and the loser tries again —
+    it then finds the identical row, or takes the next free version.
+    """
     require_organ(user)
     digest, path = store(settings.files_dir, data, ".xlsx")  # fsynced before the row is committed
-    existing = session.scalar(
-        select(Submission).where(Submission.organ_id == user.organ_id, Submission.sha256 == digest)
-    )
-    if existing is not None:
-        return existing, True
-    year = checked.year
-    last = session.scalar(
-        select(func.max(Submission.version)).where(
-            Submission.organ_id == user.organ_id, Submission.year == year
+    for attempt in range(20):
+        existing = session.scalar(
+            select(Submission).where(Submission.organ_id == user.organ_id, Submission.sha256 == digest)
         )
-    )
-    row = Submission(
-        organ_id=user.organ_id,
-        year=year,
-        version=(last or 0) + 1,
-        format_id=checked.format_id,
-        sha256=digest,
-        filename=name,
-        stored_path=str(path),
-        status=PASSED if checked.ok else FAILED,
-        errors=checked.errors,
-        warnings=checked.warnings,
-        result_json=json.dumps(checked.result, ensure_ascii=False),
-        created_by=user.id,
-    )
-    session.add(row)
-    audit(session, user.username, "submit", f"{name} sha256={digest} version={row.version}")
-    session.commit()
-    return row, False
+        if existing is not None:
+            session.commit()  # end the read transaction
+            return existing, True
+        last = session.scalar(
+            select(func.max(Submission.version)).where(
+                Submission.organ_id == user.organ_id,
+                func.coalesce(Submission.year, 0) == (checked.year or 0),
+            )
+        )
+        row = Submission(
+            organ_id=user.organ_id,
+            year=checked.year,
+            version=(last or 0) + 1,
+            format_id=checked.format_id,
+            sha256=digest,
+            filename=name,
+            stored_path=str(path),
+            status=PASSED if checked.ok else FAILED,
+            errors=checked.errors,
+            warnings=checked.warnings,
+            result_json=json.dumps(checked.result, ensure_ascii=False),
+            created_by=user.id,
+        )
+        session.add(row)
+        audit(session, user.username, "submit", f"{name} sha256={digest} version={row.version}")
+        try:
+            session.commit()
+        except (IntegrityError, OperationalError) as exc:
+            session.rollback()
+            if isinstance(exc, OperationalError) and not _is_lock_conflict(exc):
+                raise
+            time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+            continue
+        return row, False
+    raise error(503, "同时提交的人太多，请稍后重试。")
+
+
+def _is_lock_conflict(exc: OperationalError) -> bool:
+    """SQLite's 'database is locked' (a write lock taken by another process), worth a retry."""
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text
 
 
 def visible(user: User, submission: Submission | None) -> Submission:
