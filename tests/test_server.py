@@ -8,6 +8,8 @@ import io
 import itertools
 import os
 import random
+import re
+import select
 import shutil
 import signal
 import socket
@@ -217,7 +219,7 @@ def test_hostile_uploads_are_refused_and_the_server_keeps_answering(server: str,
     bomb = _zip_bomb()
     assert len(bomb) < 1024 * 1024
     r = upload(a, "/api/validate", "bomb.xlsx", bomb)
-    assert r.status_code == 400 and "过大" in r.json()["error"]
+    assert r.status_code == 413 and "解压后" in r.json()["error"]  # the server's gate, before the reader
     r = upload(a, "/api/validate", "report.xlsx", "这不是工作簿".encode())
     assert (
         r.status_code == 400
@@ -254,8 +256,6 @@ def test_hostile_uploads_are_refused_and_the_server_keeps_answering(server: str,
 
 
 def _csrf_of(html: str) -> str:
-    import re
-
     return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
 
 
@@ -572,3 +572,141 @@ def test_store_replaces_a_damaged_copy_and_leaves_no_temp_files(tmp_path: Path) 
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == sorted(
         [path.name, f"{hashlib.sha256(b'other').hexdigest()}.xlsx"]
     )
+
+
+def _with_hidden_sheet(data: bytes, cell: bytes, count: int) -> bytes:
+    """``data`` plus a hidden sheet of ``count`` copies of ``cell``, padded with random bytes so that
+    the zip stays under the reader's compression-ratio limit (a "ratio-respecting" bomb)."""
+    sheet = (
+        b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main"><sheetData><row r="1">' + cell * count + b"</row></sheetData></worksheet>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                body = body.replace(
+                    b"</sheets>", b'<sheet name="h" sheetId="99" state="hidden" r:id="rId99"/></sheets>'
+                )
+            elif item.filename == "xl/_rels/workbook.xml.rels":
+                body = body.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    b'relationships/worksheet" Target="worksheets/sheet99.xml"/></Relationships>',
+                )
+            elif item.filename == "[Content_Types].xml":
+                body = body.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/worksheets/sheet99.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+                )
+            dst.writestr(item, body)
+        dst.writestr("xl/worksheets/sheet99.xml", sheet)
+        dst.writestr("docProps/pad.bin", os.urandom(len(sheet) // 150), zipfile.ZIP_STORED)
+    return out.getvalue()
+
+
+def _raw_post(
+    base: str, path: str, headers: dict[str, str], body_chunks: Iterator[bytes], first_wait: float = 0.01
+) -> tuple[bytes, int]:
+    """POST over a raw socket, sending ``body_chunks`` (one per 10 ms) only while the server has not
+    answered, after ``first_wait`` seconds of silence; (the start of the answer, body bytes sent before it)."""
+    host, port = base.removeprefix("http://").split(":")
+    sent = 0
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        head = f"POST {path} HTTP/1.1\r\nHost: {host}\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in headers.items()
+        )
+        sock.sendall((head + "\r\n").encode())
+        wait = first_wait
+        for chunk in body_chunks:
+            ready, _, _ = select.select([sock], [], [], wait)
+            wait = 0.01
+            if ready:
+                break
+            try:
+                sock.sendall(chunk)
+            except OSError:
+                break
+            sent += len(chunk)
+        sock.settimeout(10)
+        answer = b""
+        with contextlib.suppress(OSError):  # the server may close (or reset) after a refusal
+            while chunk := sock.recv(65536):
+                answer += chunk
+                head, _, body = answer.partition(b"\r\n\r\n")
+                length = re.search(rb"content-length: (\d+)", head, re.IGNORECASE)
+                if length and len(body) >= int(length.group(1)):
+                    break
+        return answer, sent
+
+
+def test_limits_refuse_before_work(tmp_path: Path, workbooks) -> None:
+    env = _server_env(tmp_path / "data")  # upload limit 1 MB
+    _accounts(env, {"jianghai": "江海区政府办公室"})
+    huge = 200 * 1024 * 1024
+    block = b"0" * 65536
+    with running_server(env) as (base, _):
+        a = client(base, "jianghai")
+        cookie = "; ".join(f"{k}={v}" for k, v in a.cookies.items())
+        multipart = {"Cookie": cookie, "Content-Type": "multipart/form-data; boundary=x"}
+        # a declared 200 MB body: refused from the header, nothing of the body read
+        answer, sent = _raw_post(
+            base,
+            "/api/validate",
+            {**multipart, "Content-Length": str(huge)},
+            itertools.repeat(block, huge // 65536),
+            2,
+        )
+        assert answer.startswith(b"HTTP/1.1 413") and "上传上限" in answer.decode(errors="replace")
+        assert sent < 1024 * 1024, sent
+        # 200 MB chunked (no length): counted as it arrives, refused just past the 1 MB limit
+        part = (
+            b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.xlsx"\r\n'
+            b"Content-Type: application/octet-stream\r\n\r\n"
+        )
+        body = itertools.chain([part], itertools.repeat(block, huge // 65536))
+        chunks = (f"{len(b):x}\r\n".encode() + b + b"\r\n" for b in body)
+        answer, sent = _raw_post(base, "/api/validate", {**multipart, "Transfer-Encoding": "chunked"}, chunks)
+        assert answer.startswith(b"HTTP/1.1 413"), answer
+        assert sent < 4 * 1024 * 1024, sent  # the limit, plus what was in flight when the answer came
+        # no session: refused before the body, whatever its size
+        answer, sent = _raw_post(
+            base,
+            "/api/submissions",
+            {"Content-Type": "multipart/form-data; boundary=x", "Content-Length": "900000"},
+            itertools.repeat(block, 14),
+            2,
+        )
+        assert answer.startswith(b"HTTP/1.1 401") and sent < 900000
+        assert httpx.post(f"{base}/api/login", content=b"{" * 100_000).status_code == 413
+        # a ratio-respecting bomb: 2 million formula cells in a hidden sheet
+        bomb = _with_hidden_sheet(workbooks["good"], b'<c r="A1"><f>1+1</f></c>', 2_000_000)
+        assert len(bomb) < 1024 * 1024
+        upload(a, "/api/validate", "warm.xlsx", workbooks["good"])
+        start = time.perf_counter()
+        r = upload(a, "/api/validate", "bomb.xlsx", bomb)
+        assert r.status_code == 413 and "疑似恶意文件" in r.json()["error"], r.text
+        assert time.perf_counter() - start < 2.0  # the gate itself takes milliseconds (below)
+        # small enough in bytes, too many cells
+        cells = _with_hidden_sheet(workbooks["good"], b"<c><v>1</v></c>", 250_000)
+        start = time.perf_counter()
+        r = upload(a, "/api/submissions", "cells.xlsx", cells)
+        assert r.status_code == 413 and "单元格" in r.json()["error"], r.text
+        assert time.perf_counter() - start < 2.0
+        assert upload(a, "/api/validate", "good.xlsx", workbooks["good"]).json()["valid"] is True
+
+
+def test_upload_gate_takes_milliseconds(tmp_path: Path, workbooks) -> None:
+    from gidr_xl.server.gate import GateRefusal, check_limits
+
+    for name, cell, count in (("bomb", b'<c r="A1"><f>1+1</f></c>', 2_000_000), ("cells", b"<c/>", 250_000)):
+        path = tmp_path / f"{name}.xlsx"
+        path.write_bytes(_with_hidden_sheet(workbooks["good"], cell, count))
+        start = time.perf_counter()
+        with pytest.raises(GateRefusal):
+            check_limits(path, path.name)
+        assert time.perf_counter() - start < 0.25
+    path.write_bytes(workbooks["good"])
+    check_limits(path, path.name)  # a real report passes

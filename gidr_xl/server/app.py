@@ -26,7 +26,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from gidr_xl import __version__
 from gidr_xl.server.config import Settings
 from gidr_xl.server.db import AuditEvent, Submission, User, make_engine, make_sessions
-from gidr_xl.server.middleware import SecurityHeaders
+from gidr_xl.server.middleware import BodyLimit, SecurityHeaders
 from gidr_xl.server.service import (
     audit,
     authenticate,
@@ -97,6 +97,8 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.workers = workers
+    # inside the session middleware: sees who is logged in, and refuses before any body is read
+    app.add_middleware(BodyLimit, max_upload_bytes=settings.max_upload_bytes)
     # signed, HttpOnly session cookie; Secure when GIDR_COOKIE_SECURE=1 (behind HTTPS)
     app.add_middleware(
         SessionMiddleware,

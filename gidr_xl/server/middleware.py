@@ -1,7 +1,10 @@
-"""Pure ASGI middleware: security headers on every response."""
+"""Pure ASGI middleware: security headers on every response; body limits before any parsing."""
 
 from __future__ import annotations
 
+import json
+
+from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # No inline script or style anywhere: the pages load /static/gidr.css and nothing else.
@@ -49,3 +52,76 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+UPLOAD_PATHS = frozenset({"/api/validate", "/api/submissions", "/api/compile", "/upload"})
+SMALL_BODY = 64 * 1024  # logins, return comments and other forms
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+async def _answer(send: Send, status: int, message: str, location: str | None = None) -> None:
+    """A JSON error (or a redirect) sent without touching the request body."""
+    body = json.dumps({"error": message}, ensure_ascii=False).encode()
+    headers = [
+        (b"content-type", b"application/json; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if location:
+        headers.append((b"location", location.encode()))
+    await send(
+        {"type": "http.response.start", "status": status, "headers": [*headers, (b"connection", b"close")]}
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimit:
+    """Refuse oversized bodies before anything reads them, and anonymous uploads before their body.
+
+    Content-Length above the limit: 413 at once. Without Content-Length (chunked), the bytes are
+    counted as they arrive and the request fails with 413 as soon as the limit is passed, so the
+    multipart parser never spools more than the limit. Must sit inside SessionMiddleware.
+    """
+
+    def __init__(self, app: ASGIApp, max_upload_bytes: int) -> None:
+        self.app = app
+        self.max_upload_bytes = max_upload_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        upload = path in UPLOAD_PATHS
+        limit = self.max_upload_bytes + MULTIPART_OVERHEAD if upload else SMALL_BODY
+        too_large = (
+            f"文件超过 {self.max_upload_bytes // (1024 * 1024)} MB 的上传上限。"
+            if upload
+            else "请求内容过大。"
+        )
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None:
+            if not length.isdigit():
+                await _answer(send, 400, "请求头 Content-Length 无效。")
+                return
+            if int(length) > limit:
+                await _answer(send, 413, too_large)
+                return
+        if upload and not scope.get("session", {}).get("user_id"):
+            if path == "/upload":
+                await _answer(send, 303, "请先登录。", location="/login")
+            else:
+                await _answer(send, 401, "请先登录。")
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # an HTTPException passes FastAPI's body parsing unchanged and gets the JSON answer
+                    raise HTTPException(status_code=413, detail=too_large)
+            return message
+
+        await self.app(scope, counted, send)

@@ -24,6 +24,8 @@ from typing import Any, TypeVar
 
 from fastapi import HTTPException
 
+from gidr_xl.server.gate import GateRefusal, check_limits
+
 T = TypeVar("T")
 
 
@@ -55,6 +57,10 @@ def _validated(path: Path, name: str):  # -> validate.validator.Result
     from gidr_xl.reader.workbook import read_report
     from gidr_xl.validate.validator import validate
 
+    try:
+        check_limits(path, name)
+    except GateRefusal as exc:
+        raise Refused(exc.status, exc.message) from None
     try:
         check_container(path)
         with zipfile.ZipFile(path) as zf:
