@@ -308,7 +308,14 @@ def cmd_admin(args: argparse.Namespace) -> int:
         create_organ(settings, args.name)
         print(f"已创建单位：{args.name}")
     else:
-        create_user(settings, args.name, args.password, args.role, args.organ)
+        password = args.password
+        if password is None:  # asked for, never echoed nor left in the shell history
+            import getpass
+
+            password = getpass.getpass("新用户的密码：")
+            if getpass.getpass("再输入一次：") != password:
+                raise UsageError("两次输入的密码不一致。")
+        create_user(settings, args.name, password, args.role, args.organ)
         print(f"已创建用户：{args.name}（{args.role}）")
     return Exit.OK
 
@@ -418,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("action", choices=["create-organ", "create-user"])
     p.add_argument("name", help="单位名称或用户名")
-    p.add_argument("--password", help="用户密码（至少 8 位）")
+    p.add_argument("--password", help="用户密码（至少 8 位，含字母、数字、符号中的两类；不给则提示输入）")
     p.add_argument("--role", default="organ", help="organ（填报单位）或 supervisor（主管部门）")
     p.add_argument("--organ", help="填报单位用户所属单位")
     p.add_argument("--data-dir", help="数据目录")

@@ -27,6 +27,7 @@ import httpx
 import openpyxl
 import pytest
 
+from gidr_xl.errors import UsageError
 from gidr_xl.samples import load_sample
 from gidr_xl.template.writer import write_workbook
 
@@ -125,9 +126,11 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     assert (data / "gidr.sqlite3").exists() == (request.param == "sqlite")
 
 
-def client(base: str, user: str) -> httpx.Client:
+def client(base: str, user: str, password: str = PASSWORD) -> httpx.Client:
     c = httpx.Client(base_url=base, timeout=30)
-    assert c.post("/api/login", json={"username": user, "password": PASSWORD}).status_code == 200
+    r = c.post("/api/login", json={"username": user, "password": password})
+    assert r.status_code == 200, r.text
+    c.headers["X-CSRF-Token"] = r.json()["csrf"]  # multipart API requests carry the session's token
     return c
 
 
@@ -151,7 +154,7 @@ def test_login_required_and_wrong_password(server: str) -> None:
     bad = httpx.post(f"{server}/api/login", json={"username": "jianghai", "password": "nope"})
     assert bad.status_code == 401 and bad.json()["error"] == "用户名或密码错误。"
     assert "/api/submissions" in httpx.get(f"{server}/openapi.json").json()["paths"]
-    missing = client(server, "jianghai").post("/api/validate")  # no file at all
+    missing = client(server, "jianghai").post("/api/validate", files={"note": ("n.txt", b"x")})  # no "file"
     assert (
         missing.status_code == 422 and "file" in missing.json()["error"] and "请求" in missing.json()["error"]
     )
@@ -650,7 +653,11 @@ def test_limits_refuse_before_work(tmp_path: Path, workbooks) -> None:
     with running_server(env) as (base, _):
         a = client(base, "jianghai")
         cookie = "; ".join(f"{k}={v}" for k, v in a.cookies.items())
-        multipart = {"Cookie": cookie, "Content-Type": "multipart/form-data; boundary=x"}
+        multipart = {
+            "Cookie": cookie,
+            "Content-Type": "multipart/form-data; boundary=x",
+            "X-CSRF-Token": a.headers["X-CSRF-Token"],
+        }
         # a declared 200 MB body: refused from the header, nothing of the body read
         answer, sent = _raw_post(
             base,
@@ -710,3 +717,182 @@ def test_upload_gate_takes_milliseconds(tmp_path: Path, workbooks) -> None:
         assert time.perf_counter() - start < 0.25
     path.write_bytes(workbooks["good"])
     check_limits(path, path.name)  # a real report passes
+
+
+def _form(web: httpx.Client, page: str, action: str, data: dict[str, str]) -> httpx.Response:
+    """Post a form the way the browser does: with the CSRF token of the page it is on."""
+    return web.post(action, data={**data, "csrf": _csrf_of(web.get(page).text)})
+
+
+def _web_login(base: str, user: str, password: str = PASSWORD) -> httpx.Client:
+    web = httpx.Client(base_url=base, timeout=30, follow_redirects=True)
+    _form(web, "/login", "/login", {"username": user, "password": password})
+    return web
+
+
+def test_login_throttling_per_user_and_per_address(tmp_path: Path) -> None:
+    env = _server_env(tmp_path / "data")
+    _accounts(env, {"jianghai": "江海区政府办公室", "shili": "示例局"})
+    with running_server(env) as (base, _):
+
+        def login(user: str, password: str) -> httpx.Response:
+            return httpx.post(f"{base}/api/login", json={"username": user, "password": password})
+
+        assert [login("jianghai", "wrong-1").status_code for _ in range(3)] == [401] * 3
+        early = login("jianghai", PASSWORD)  # a growing delay after the third failure
+        assert early.status_code == 429 and "秒后再试" in early.json()["error"]
+        time.sleep(2.1)
+        assert login("jianghai", "wrong-1").status_code == 401  # 4th failure: 4 s
+        time.sleep(4.1)
+        assert login("jianghai", "wrong-1").status_code == 401  # 5th failure: locked
+        locked = login("jianghai", PASSWORD)
+        assert locked.status_code == 429 and "分钟后再试" in locked.json()["error"]
+        # the same address sweeping other names: 10 failures, then even a right password waits
+        assert [login(f"nobody{i}", "wrong-1").status_code for i in range(5)] == [401] * 5
+        assert login("shili", PASSWORD).status_code == 429
+        web = httpx.Client(base_url=base, timeout=30, follow_redirects=True)
+        page = _form(web, "/login", "/login", {"username": "shili", "password": PASSWORD})
+        assert "登录失败次数过多" in page.text and page.url.path == "/login"
+
+
+def test_unknown_users_cost_the_same_and_ids_are_never_reused(tmp_path: Path) -> None:
+    import sqlalchemy
+
+    from gidr_xl.server import accounts
+    from gidr_xl.server.db import make_engine, make_sessions
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.sqlite3'}")
+    with make_sessions(engine)() as session:
+        accounts.create_organ(session, "示例局", "t")
+        first = accounts.create_user(session, "u1", PASSWORD, "organ", "示例局", "t").id
+        timings: dict[str, list[float]] = {"known": [], "unknown": []}
+        for i in range(3):
+            for kind, name in (("known", "u1"), ("unknown", f"ghost{i}")):
+                start = time.perf_counter()
+                with pytest.raises(accounts.LoginRefused):
+                    accounts.authenticate(session, name, f"wrong-{kind}", f"10.0.0.{i}")
+                timings[kind].append(time.perf_counter() - start)
+        known, unknown = sorted(timings["known"])[1], sorted(timings["unknown"])[1]
+        assert unknown > 0.5 * known, timings  # both pay one argon2 verification
+        session.execute(sqlalchemy.text("DELETE FROM users WHERE id = :id"), {"id": first})
+        session.commit()
+        again = accounts.create_user(session, "u2", PASSWORD, "organ", "示例局", "t").id
+        assert again > first
+        for bad in ("a\u202eb", "x\u0000", "tab\there", "", "n" * 101, "zero\u200bwidth"):
+            with pytest.raises(UsageError):
+                accounts.create_user(session, bad, PASSWORD, "organ", "示例局", "t")
+        assert (
+            accounts.create_user(session, "Cafe\u0301", PASSWORD, "organ", "示例局", "t").username == "Café"
+        )
+        with pytest.raises(UsageError, match="不属于任何填报单位"):
+            accounts.create_user(session, "boss2", PASSWORD, "supervisor", "示例局", "t")
+        with pytest.raises(UsageError, match="密码"):
+            accounts.create_user(session, "u3", "short", "organ", "示例局", "t")
+    engine.dispose()
+
+
+def test_sessions_end_on_logout_password_change_and_disabling(tmp_path: Path) -> None:
+    env = _server_env(tmp_path / "data")
+    _accounts(env, {"jianghai": "江海区政府办公室", "shili": "示例局"})
+    with running_server(env) as (base, _):
+        a = client(base, "jianghai")
+        stolen = httpx.Client(base_url=base, cookies=dict(a.cookies), timeout=30)
+        assert stolen.get("/api/submissions").status_code == 200
+        assert a.post("/api/logout").json() == {"ok": True}
+        assert stolen.get("/api/submissions").status_code == 401  # a copied cookie dies with the logout
+
+        web = _web_login(base, "jianghai")
+        api = client(base, "jianghai")
+        assert "修改密码" in web.get("/account").text
+        short = _form(
+            web, "/account", "/account/password", {"current": PASSWORD, "new": "abc", "repeat": "abc"}
+        )
+        assert "至少 8 位" in short.text
+        changed = _form(
+            web,
+            "/account",
+            "/account/password",
+            {"current": PASSWORD, "new": "new-pass-42", "repeat": "new-pass-42"},
+        )
+        assert changed.url.path == "/login" and "密码已修改" in changed.text
+        assert api.get("/api/submissions").status_code == 401
+        assert (
+            httpx.post(f"{base}/api/login", json={"username": "jianghai", "password": PASSWORD}).status_code
+            == 401
+        )
+        client(base, "jianghai", "new-pass-42")
+
+        shili = client(base, "shili")
+        boss = _web_login(base, "boss")
+        admin = boss.get("/admin")
+        assert "单位与账号" in admin.text and "shili" in admin.text
+        ids = {
+            m.group(2): int(m.group(1))
+            for m in re.finditer(r"<tr><td>(\d+)</td><td>([^<]+)</td>", admin.text)
+        }
+        done = _form(boss, "/admin", f"/admin/users/{ids['shili']}/disable", {"disabled": "1"})
+        assert "已停用账号：shili" in done.text
+        assert shili.get("/api/submissions").status_code == 401
+        refused = httpx.post(f"{base}/api/login", json={"username": "shili", "password": PASSWORD})
+        assert refused.status_code == 403 and "停用" in refused.json()["error"]
+        _form(boss, "/admin", f"/admin/users/{ids['shili']}/disable", {"disabled": "0"})
+        reset = _form(boss, "/admin", f"/admin/users/{ids['shili']}/password", {"password": "reset-pass-7"})
+        assert "已重置 shili 的密码" in reset.text
+        client(base, "shili", "reset-pass-7")
+
+        organ = _form(boss, "/admin", "/admin/organs", {"name": "新区司法局"})
+        assert "已创建单位：新区司法局" in organ.text
+        made = _form(
+            boss,
+            "/admin",
+            "/admin/users",
+            {"username": "sifa", "password": "sifa-pass-1", "role": "organ", "organ": "新区司法局"},
+        )
+        assert "已创建账号：sifa" in made.text
+        assert client(base, "sifa", "sifa-pass-1").get("/api/submissions").json() == []
+        bidi = _form(boss, "/admin", "/admin/users", {"username": "ev\u202eil", "password": "x-pass-123"})
+        assert "不可见字符" in bidi.text
+        assert _web_login(base, "sifa", "sifa-pass-1").get("/admin").status_code == 403
+
+
+def test_api_refuses_cross_origin_and_form_posts(server: str) -> None:
+    a = client(server, "jianghai")
+    cookies = dict(a.cookies)
+    plain = httpx.post(
+        f"{server}/api/logout", content=b"x", headers={"Content-Type": "text/plain"}, cookies=cookies
+    )
+    assert plain.status_code == 415
+    evil = httpx.post(
+        f"{server}/api/logout", json={}, headers={"Origin": "https://evil.example"}, cookies=cookies
+    )
+    assert evil.status_code == 403 and "跨站" in evil.json()["error"]
+    site = httpx.post(
+        f"{server}/api/logout", json={}, headers={"Sec-Fetch-Site": "cross-site"}, cookies=cookies
+    )
+    assert site.status_code == 403
+    untokened = httpx.post(f"{server}/api/validate", files={"file": ("a.xlsx", b"x")}, cookies=cookies)
+    assert untokened.status_code == 403 and "X-CSRF-Token" in untokened.json()["error"]
+    assert a.get("/api/submissions").status_code == 200  # none of the refused posts logged us out
+    same = a.post("/api/logout", json={}, headers={"Origin": server, "Sec-Fetch-Site": "same-origin"})
+    assert same.status_code == 200
+
+
+def test_admin_cli_prompts_for_the_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    import getpass
+
+    from gidr_xl.cli import main
+
+    monkeypatch.setenv("GIDR_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("GIDR_DATABASE_URL", raising=False)
+    answers = iter(["prompted-pass-1", "prompted-pass-1", "a-pass-123", "other-pass-456"])
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
+    assert main(["admin", "create-user", "boss", "--role", "supervisor"]) == 0
+    assert main(["admin", "create-user", "boss2", "--role", "supervisor"]) != 0
+    assert "不一致" in capsys.readouterr().err
+    assert main(["admin", "create-user", "boss3", "--role", "supervisor", "--organ", "示例局"]) != 0
+    from gidr_xl.server import accounts
+    from gidr_xl.server.config import load_settings
+    from gidr_xl.server.db import make_engine, make_sessions
+
+    with make_sessions(make_engine(load_settings().database_url))() as session:
+        assert accounts.authenticate(session, "boss", "prompted-pass-1", "cli").username == "boss"

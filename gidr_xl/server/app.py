@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, HTTPException, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -24,12 +25,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from gidr_xl import __version__
+from gidr_xl.server.accounts import LoginRefused, authenticate, end_sessions, session_valid
 from gidr_xl.server.config import Settings
 from gidr_xl.server.db import AuditEvent, Submission, User, make_engine, make_sessions
-from gidr_xl.server.middleware import BodyLimit, SecurityHeaders
+from gidr_xl.server.middleware import ApiCsrf, BodyLimit, SecurityHeaders
+from gidr_xl.server.security import new_csrf_token
 from gidr_xl.server.service import (
     audit,
-    authenticate,
     board,
     create_submission,
     error,
@@ -75,6 +77,15 @@ def migrated_engine(settings: Settings) -> Engine:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+class LoginBody(BaseModel):
+    username: str = Field(max_length=200)
+    password: str = Field(max_length=1024)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def _audit_download(session: Session, user: User, what: str) -> None:
     audit(session, user.username, "download", what)
     session.commit()
@@ -99,6 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.workers = workers
     # inside the session middleware: sees who is logged in, and refuses before any body is read
     app.add_middleware(BodyLimit, max_upload_bytes=settings.max_upload_bytes)
+    app.add_middleware(ApiCsrf)
     # signed, HttpOnly session cookie; Secure when GIDR_COOKIE_SECURE=1 (behind HTTPS)
     app.add_middleware(
         SessionMiddleware,
@@ -116,8 +128,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     def current_user(request: Request, session: Session = Depends(db)) -> User:
         user_id = request.session.get("user_id")
-        user = session.get(User, user_id) if user_id else None
-        if user is None:
+        user = session.get(User, user_id) if isinstance(user_id, int) else None
+        if not session_valid(user, request.session.get("sv")):
+            request.session.clear()
             raise error(401, "请先登录。")
         return user
 
@@ -137,23 +150,30 @@ def create_app(settings: Settings) -> FastAPI:
         )
 
     @app.post("/api/login")
-    async def login(request: Request, session: Session = Depends(db)) -> dict[str, Any]:
-        body = await request.json()
-        user = await run_in_threadpool(
-            authenticate, session, str(body.get("username", "")), str(body.get("password", ""))
-        )
-        if user is None:
-            raise error(401, "用户名或密码错误。")
+    def login(body: LoginBody, request: Request, session: Session = Depends(db)) -> dict[str, Any]:
+        """Log in; the answer carries the token that multipart API requests send as X-CSRF-Token."""
+        try:
+            user = authenticate(session, body.username, body.password, client_address(request))
+        except LoginRefused as exc:
+            raise error(exc.status, exc.message) from None
         request.session.clear()
-        request.session["user_id"] = user.id
+        request.session.update({"user_id": user.id, "sv": user.session_version, "csrf": new_csrf_token()})
         return {
             "username": user.username,
             "role": user.role,
             "organ": user.organ.name if user.organ else None,
+            "csrf": request.session["csrf"],
         }
 
     @app.post("/api/logout")
-    async def logout(request: Request) -> dict[str, bool]:
+    def logout(request: Request, session: Session = Depends(db)) -> dict[str, bool]:
+        """End this user's sessions (this cookie and any copy of it)."""
+        user_id = request.session.get("user_id")
+        user = session.get(User, user_id) if isinstance(user_id, int) else None
+        if session_valid(user, request.session.get("sv")):
+            end_sessions(user)
+            audit(session, user.username, "logout")
+            session.commit()
         request.session.clear()
         return {"ok": True}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, create_engine, event, text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, create_engine, event, false, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
@@ -25,12 +25,26 @@ class Organ(Base):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # ids are never reused (migration 0003)
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(100), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))  # organ | supervisor
     organ_id: Mapped[int | None] = mapped_column(ForeignKey("organs.id"))
     organ: Mapped[Organ | None] = relationship()
+    # kept in the session cookie and compared on every request: raising it ends every session
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    disabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+
+class LoginThrottle(Base):
+    """Failed logins per key ("user:…" or "ip:…") within the current window, and the lock."""
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int]
+    first_at: Mapped[dt.datetime]
+    locked_until: Mapped[dt.datetime | None]
 
 
 class Submission(Base):

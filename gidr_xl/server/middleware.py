@@ -7,6 +7,8 @@ import json
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gidr_xl.server.security import same_token
+
 # No inline script or style anywhere: the pages load /static/gidr.css and nothing else.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -125,3 +127,51 @@ class BodyLimit:
             return message
 
         await self.app(scope, counted, send)
+
+
+class ApiCsrf:
+    """Cross-site request forgery on the JSON API: a state-changing /api request must come from this
+    origin (Origin and Sec-Fetch-Site, when the browser sends them) and be either JSON (which a form
+    cannot send) or multipart with the session's token in X-CSRF-Token (which a form cannot set).
+    So a cross-origin ``text/plain`` or form post is refused. Must sit inside SessionMiddleware."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] in ("GET", "HEAD", "OPTIONS")
+            or not scope["path"].startswith("/api/")
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        site = headers.get("sec-fetch-site")
+        origin = headers.get("origin")
+        own = f"{scope.get('scheme', 'http')}://{headers.get('host', '')}"
+        if (site is not None and site not in ("same-origin", "none")) or (
+            origin is not None and origin != own
+        ):
+            await _answer(send, 403, "请求来自其他网站，已拒绝（跨站请求伪造防护）。")
+            return
+        if not scope.get("session", {}).get("user_id"):
+            await self.app(scope, receive, send)  # no session, nothing to forge (the routes answer 401)
+            return
+        kind = headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind == "application/json":
+            await self.app(scope, receive, send)
+            return
+        if kind == "multipart/form-data":
+            token = scope.get("session", {}).get("csrf")
+            if same_token(token, headers.get("x-csrf-token")):
+                await self.app(scope, receive, send)
+                return
+            await _answer(send, 403, "缺少或错误的 X-CSRF-Token 请求头（登录应答中的 csrf），已拒绝。")
+            return
+        if kind == "" and scope["path"] == "/api/logout":
+            await self.app(scope, receive, send)  # a bodiless logout ends sessions and changes nothing else
+            return
+        await _answer(
+            send, 415, "接口只接受 application/json，或带 X-CSRF-Token 请求头的 multipart/form-data。"
+        )

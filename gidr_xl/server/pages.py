@@ -7,26 +7,41 @@ token is refused with 403.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import jinja2
-from fastapi import Depends, FastAPI, Form, HTTPException, Request, UploadFile
+from fastapi import Depends, FastAPI, Form, HTTPException, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from gidr_xl.errors import UsageError
 from gidr_xl.resources import data_path
-from gidr_xl.server.config import Settings
-from gidr_xl.server.db import Submission, User
-from gidr_xl.server.security import new_csrf_token, same_token
-from gidr_xl.server.service import (
+from gidr_xl.server.accounts import (
+    ROLES,
+    LoginRefused,
+    audit,
     authenticate,
+    create_organ,
+    create_user,
+    end_sessions,
+    session_valid,
+    set_disabled,
+    set_password,
+)
+from gidr_xl.server.config import Settings
+from gidr_xl.server.db import Organ, Submission, User
+from gidr_xl.server.security import check_password, new_csrf_token, same_token
+from gidr_xl.server.service import (
     board,
     create_submission,
     read_upload,
     require_organ,
+    require_supervisor,
     return_to_organ,
     submissions_for,
     summary,
@@ -62,8 +77,13 @@ def add_pages(app: FastAPI, db, settings: Settings) -> None:
     app.mount("/static", StaticFiles(directory=str(data_path("server", "static"))), name="static")
 
     def page_user(request: Request, session: Session) -> User | None:
+        """The logged-in user, or None (also when the session was ended: logout, new password, disabled)."""
         user_id = request.session.get("user_id")
-        return session.get(User, user_id) if user_id else None
+        user = session.get(User, user_id) if isinstance(user_id, int) else None
+        if user_id is not None and not session_valid(user, request.session.get("sv")):
+            request.session.clear()
+            return None
+        return user
 
     def render(request: Request, name: str, **context: Any) -> HTMLResponse:
         flash = request.session.pop("flash", None)
@@ -93,20 +113,154 @@ def add_pages(app: FastAPI, db, settings: Settings) -> None:
         session: Session = Depends(db),
     ) -> RedirectResponse:
         _check_csrf(request, csrf)
-        user = authenticate(session, username, password)
-        if user is None:
-            request.session["flash"] = "用户名或密码错误。"
+        try:
+            user = authenticate(session, username, password, request.client.host if request.client else "")
+        except LoginRefused as exc:
+            request.session["flash"] = exc.message
             return RedirectResponse("/login", status_code=303)
-        token = request.session.get("csrf")
         request.session.clear()
-        request.session.update({"user_id": user.id, "csrf": token or new_csrf_token()})
+        request.session.update({"user_id": user.id, "sv": user.session_version, "csrf": new_csrf_token()})
         return RedirectResponse("/", status_code=303)
 
     @app.post("/logout", include_in_schema=False)
-    def logout_form(request: Request, csrf: str = Form("")) -> RedirectResponse:
+    def logout_form(
+        request: Request, csrf: str = Form(""), session: Session = Depends(db)
+    ) -> RedirectResponse:
         _check_csrf(request, csrf)
+        user = page_user(request, session)
+        if user is not None:
+            end_sessions(user)
+            audit(session, user.username, "logout")
+            session.commit()
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
+
+    @app.get("/account", response_class=HTMLResponse, include_in_schema=False)
+    def account_page(request: Request, session: Session = Depends(db)) -> HTMLResponse:
+        user = page_user(request, session)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        return render(request, "account.html.j2", user=user)
+
+    @app.post("/account/password", include_in_schema=False)
+    def change_password(
+        request: Request,
+        current: str = Form(""),
+        new: str = Form(""),
+        repeat: str = Form(""),
+        csrf: str = Form(""),
+        session: Session = Depends(db),
+    ) -> RedirectResponse:
+        _check_csrf(request, csrf)
+        user = page_user(request, session)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        if not check_password(user.password_hash, current[:1024]):
+            request.session["flash"] = "当前密码不正确。"
+            return RedirectResponse("/account", status_code=303)
+        if new != repeat:
+            request.session["flash"] = "两次输入的新密码不一致。"
+            return RedirectResponse("/account", status_code=303)
+        try:
+            set_password(session, user, new, user.username)
+        except UsageError as exc:
+            request.session["flash"] = str(exc)
+            return RedirectResponse("/account", status_code=303)
+        request.session.clear()  # every session ended, this one too: log in with the new password
+        request.session["flash"] = "密码已修改，请用新密码登录。"
+        return RedirectResponse("/login", status_code=303)
+
+    def supervisor(request: Request, session: Session) -> User | None:
+        user = page_user(request, session)
+        if user is not None:
+            require_supervisor(user, "管理单位和账号")
+        return user
+
+    @app.get("/admin", response_class=HTMLResponse, include_in_schema=False)
+    def admin_page(request: Request, session: Session = Depends(db)) -> HTMLResponse:
+        user = supervisor(request, session)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        organs = list(session.scalars(select(Organ).order_by(Organ.name)))
+        users = list(session.scalars(select(User).order_by(User.id)))
+        return render(request, "admin.html.j2", user=user, organs=organs, users=users, roles=ROLES)
+
+    def admin_action(
+        request: Request, session: Session, csrf: str, action: Callable[[User], str]
+    ) -> RedirectResponse:
+        _check_csrf(request, csrf)
+        user = supervisor(request, session)
+        if user is None:
+            return RedirectResponse("/login", status_code=303)
+        try:
+            request.session["flash"] = action(user)
+        except UsageError as exc:
+            session.rollback()
+            request.session["flash"] = str(exc)
+        return RedirectResponse("/admin", status_code=303)
+
+    def target(session: Session, user_id: int) -> User:
+        found = session.get(User, user_id)
+        if found is None:
+            raise UsageError("没有这个账号。")
+        return found
+
+    @app.post("/admin/organs", include_in_schema=False)
+    def admin_create_organ(
+        request: Request, name: str = Form(""), csrf: str = Form(""), session: Session = Depends(db)
+    ) -> RedirectResponse:
+        def act(me: User) -> str:
+            return f"已创建单位：{create_organ(session, name, me.username).name}"
+
+        return admin_action(request, session, csrf, act)
+
+    @app.post("/admin/users", include_in_schema=False)
+    def admin_create_user(
+        request: Request,
+        username: str = Form(""),
+        password: str = Form(""),
+        role: str = Form("organ"),
+        organ: str = Form(""),
+        csrf: str = Form(""),
+        session: Session = Depends(db),
+    ) -> RedirectResponse:
+        def act(me: User) -> str:
+            made = create_user(session, username, password, role, organ or None, me.username)
+            return f"已创建账号：{made.username}（{ROLES[made.role]}）"
+
+        return admin_action(request, session, csrf, act)
+
+    @app.post("/admin/users/{user_id}/disable", include_in_schema=False)
+    def admin_disable(
+        request: Request,
+        user_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+        disabled: str = Form("1"),
+        csrf: str = Form(""),
+        session: Session = Depends(db),
+    ) -> RedirectResponse:
+        def act(me: User) -> str:
+            who = target(session, user_id)
+            if who.id == me.id:
+                raise UsageError("不能停用自己的账号。")
+            set_disabled(session, who, disabled == "1", me.username)
+            return f"已{'停用' if who.disabled else '启用'}账号：{who.username}"
+
+        return admin_action(request, session, csrf, act)
+
+    @app.post("/admin/users/{user_id}/password", include_in_schema=False)
+    def admin_reset_password(
+        request: Request,
+        user_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+        password: str = Form(""),
+        csrf: str = Form(""),
+        session: Session = Depends(db),
+    ) -> RedirectResponse:
+        def act(me: User) -> str:
+            who = target(session, user_id)
+            set_password(session, who, password, me.username)
+            return f"已重置 {who.username} 的密码；其登录已全部失效。"
+
+        return admin_action(request, session, csrf, act)
 
     @app.post("/upload", include_in_schema=False)
     async def upload_form(

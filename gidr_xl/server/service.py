@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from gidr_xl.server.config import Settings
 from gidr_xl.server.db import AuditEvent, Organ, Submission, User
-from gidr_xl.server.security import check_password
 from gidr_xl.server.storage import store
 from gidr_xl.server.work import Checked
 
@@ -31,15 +30,6 @@ def error(status: int, message: str) -> HTTPException:
 
 def audit(session: Session, user: str, action: str, detail: str = "") -> None:
     session.add(AuditEvent(user=user, action=action, detail=detail))
-
-
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """The user if the password is right; every attempt is in the audit log."""
-    user = session.scalar(select(User).where(User.username == username))
-    ok = user is not None and check_password(user.password_hash, password)
-    audit(session, username, "login" if ok else "login-failed")
-    session.commit()
-    return user if ok else None
 
 
 def require_supervisor(user: User, what: str) -> None:
