@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import openpyxl
@@ -191,7 +192,7 @@ def test_submit_versions_duplicates_and_authorisation(server: str, workbooks) ->
 
     boss = client(server, "boss")
     assert len(boss.get("/api/submissions").json()) == 2
-    board = boss.get("/api/dashboard").json()
+    board = boss.get("/api/dashboard", params={"year": 2019}).json()
     assert board["counts"] == {"校验未通过": 1, "未提交": 1}
     sums = boss.get("/api/consolidated", params={"year": 2019}).json()
     assert sums["organs"] == ["江海区政府办公室"] and sums["cells"]["表三!J7"] == 1
@@ -315,11 +316,13 @@ def test_real_browser_login_upload_findings_download(server: str, workbooks, tmp
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(f"{server}/")
+        page.select_option("select[name=year]", "2019")
         page.set_input_files("input[type=file]", str(bad))
         page.click("text=上传并校验")
         page.wait_for_url("**/submissions/*")
         assert "表四!E7" in page.content() and "校验未通过" in page.content()
         page.goto(f"{server}/")
+        page.select_option("select[name=year]", "2019")
         page.set_input_files("input[type=file]", str(good))
         page.click("text=上传并校验")
         page.wait_for_url("**/submissions/*")
@@ -335,6 +338,9 @@ def test_real_browser_login_upload_findings_download(server: str, workbooks, tmp
         boss.fill("input[name=password]", PASSWORD)
         boss.click("button[type=submit]")
         boss.wait_for_url(f"{server}/")
+        boss.select_option("select[name=year]", "2019")
+        boss.click("text=查看")
+        boss.wait_for_url(f"{server}/?year=2019")
         board = boss.inner_text("main")
         assert "报送情况" in board and "江海区政府办公室" in board and "已通过" in board
         browser.close()
@@ -896,3 +902,55 @@ def test_admin_cli_prompts_for_the_password(tmp_path: Path, monkeypatch: pytest.
 
     with make_sessions(make_engine(load_settings().database_url))() as session:
         assert accounts.authenticate(session, "boss", "prompted-pass-1", "cli").username == "boss"
+
+
+def test_year_dashboard_names_latest_version_times_and_download_names(tmp_path: Path, workbooks) -> None:
+    env = _server_env(tmp_path / "data")
+    _accounts(env, {"jianghai": "江海区政府办公室", "shili": "示例局"})
+    with running_server(env) as (base, _):
+        a, other, boss = client(base, "jianghai"), client(base, "shili"), client(base, "boss")
+        wrong_year = a.post(
+            "/api/submissions", data={"year": "2020"}, files={"file": ("江海区.xlsx", workbooks["good"])}
+        )
+        assert wrong_year.status_code == 409 and "与选择的报送年度 2020 不符" in wrong_year.json()["error"]
+        v1 = a.post(
+            "/api/submissions", data={"year": "2019"}, files={"file": ("江海区.xlsx", workbooks["bad"])}
+        )
+        assert v1.status_code == 201 and not v1.json()["org_mismatch"]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", v1.json()["submitted_at"])
+        v2 = upload(a, "/api/submissions", "江海区.xlsx", workbooks["good"])
+        mismatch = upload(other, "/api/submissions", "示例局.xlsx", workbooks["good"])  # 江海区's workbook
+        assert mismatch.json()["org_mismatch"] and mismatch.json()["org_in_file"] == "江海区政府办公室"
+
+        assert {r["status"] for r in boss.get("/api/dashboard").json()["organs"]} == {"未提交"}  # last year
+        board = boss.get("/api/dashboard", params={"year": 2019}).json()
+        assert board["deadlines"] == {"organ": "2020年1月31日", "government": "2020年3月31日"}
+        rows = {r["organ"]: r for r in board["organs"]}
+        assert rows["江海区政府办公室"]["version"] == 2 and rows["江海区政府办公室"]["status"] == "已通过"
+        assert rows["示例局"]["org_mismatch"] and not rows["江海区政府办公室"]["org_mismatch"]
+        assert boss.get("/api/dashboard", params={"year": 99999}).status_code == 422
+
+        old = boss.post(f"/api/submissions/{v1.json()['id']}/return", json={"comment": "请修改"})
+        assert old.status_code == 409 and "只能退回最新版本" in old.json()["error"]
+        assert (
+            boss.post(f"/api/submissions/{v2.json()['id']}/return", json={"comment": "请修改"}).status_code
+            == 200
+        )
+
+        original = a.get(f"/api/submissions/{v2.json()['id']}/original")
+        assert quote("江海区政府办公室-2019-第2版.xlsx") in original.headers["content-disposition"]
+        docx = a.get(f"/api/submissions/{v2.json()['id']}/report.docx")
+        assert docx.status_code == 200, docx.text
+        assert (
+            quote("江海区政府办公室-2019-政府信息公开工作年度报告.docx")
+            in docx.headers["content-disposition"]
+        )
+
+        web = _web_login(base, "boss")
+        page = web.get("/", params={"year": 2019}).text
+        assert "2019 年度报送情况" in page and "2020年1月31日" in page and "2020年3月31日" in page
+        assert '<option value="2019" selected>' in page and "单位名称与账号不符" in page
+        assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d</td>", page)
+        assert "退回该报送" not in web.get(f"/submissions/{v1.json()['id']}").text
+        shown = _web_login(base, "shili").get(f"/submissions/{mismatch.json()['id']}").text
+        assert "单位名称与账号不符" in shown and "江海区政府办公室" in shown and "报送时间" in shown

@@ -10,11 +10,13 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, HTTPException, Request, UploadFile
+from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -34,6 +36,8 @@ from gidr_xl.server.service import (
     audit,
     board,
     create_submission,
+    default_year,
+    download_name,
     error,
     read_upload,
     require_organ,
@@ -63,7 +67,7 @@ def _attachment(data: bytes, media_type: str, filename: str) -> Response:
     return Response(
         data,
         media_type=media_type,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"},
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
     )
 
 
@@ -75,6 +79,9 @@ def migrated_engine(settings: Settings) -> Engine:
             return make_engine(settings.database_url)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+Year = Annotated[int, Query(ge=2000, le=2100, description="报告年度")]
 
 
 class LoginBody(BaseModel):
@@ -187,15 +194,17 @@ def create_app(settings: Settings) -> FastAPI:
     async def submit(
         file: UploadFile,
         response: Response,
+        year: Annotated[int | None, Form(ge=2000, le=2100)] = None,
         user: User = Depends(current_user),
         session: Session = Depends(db),
     ) -> dict[str, Any]:
-        """Store a submission: identical bytes are recognised; a new upload is a new version."""
+        """Store a submission: identical bytes are recognised; a new upload is a new version.
+        With ``year``, a workbook of another report year is refused."""
         require_organ(user)
         name, data = await read_upload(file, settings)
         checked = await workers.run(check_bytes, data, name)
         row, duplicate = await run_in_threadpool(
-            create_submission, session, settings, user, name, data, checked
+            create_submission, session, settings, user, name, data, checked, year
         )
         if duplicate:
             response.status_code = 200
@@ -221,7 +230,9 @@ def create_app(settings: Settings) -> FastAPI:
         s = visible(user, session.get(Submission, submission_id))
         audit(session, user.username, "download", f"submission {s.id} original")
         session.commit()
-        return FileResponse(s.stored_path, media_type=XLSX_TYPE, filename=s.filename)
+        return FileResponse(
+            s.stored_path, media_type=XLSX_TYPE, filename=download_name(s, f"第{s.version}版", ".xlsx")
+        )
 
     @app.get("/api/submissions/{submission_id}/annotated")
     async def annotated(
@@ -231,7 +242,7 @@ def create_app(settings: Settings) -> FastAPI:
         s = visible(user, session.get(Submission, submission_id))
         data = await workers.run(annotated_bytes, s.stored_path, s.filename)
         await run_in_threadpool(_audit_download, session, user, f"submission {s.id} annotated")
-        return _attachment(data, XLSX_TYPE, "annotated.xlsx")
+        return _attachment(data, XLSX_TYPE, download_name(s, f"第{s.version}版-标出问题", ".xlsx"))
 
     @app.post("/api/compile")
     async def compile_upload(
@@ -246,7 +257,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/consolidated")
     async def consolidated(
-        year: int, user: User = Depends(current_user), session: Session = Depends(db)
+        year: Year, user: User = Depends(current_user), session: Session = Depends(db)
     ) -> dict[str, Any]:
         """Tables 二/三/四 summed over each organ's latest passed submission of ``year``."""
         require_supervisor(user, "查看汇总")
@@ -275,7 +286,7 @@ def create_app(settings: Settings) -> FastAPI:
         s = visible(user, session.get(Submission, submission_id))
         data = await workers.compile(compile_stored, s.stored_path, s.filename, "docx")
         await run_in_threadpool(_audit_download, session, user, f"submission {s.id} report.docx")
-        return _attachment(data, DOCX_TYPE, "report.docx")
+        return _attachment(data, DOCX_TYPE, download_name(s, "政府信息公开工作年度报告", ".docx"))
 
     @app.post("/api/submissions/{submission_id}/return")
     async def return_submission(
@@ -289,16 +300,20 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/dashboard")
     def dashboard(
-        user: User = Depends(current_user), session: Session = Depends(db), year: int | None = None
+        user: User = Depends(current_user), session: Session = Depends(db), year: Year | None = None
     ) -> dict[str, Any]:
-        """Organs × status of their latest submission (未提交 when none)."""
+        """Organs × status of their latest submission of ``year`` (default: last year; 未提交 when none)."""
         require_supervisor(user, "查看汇总看板")
-        return board(session, year)
+        return board(session, year or default_year())
 
     @app.get("/api/template")
-    async def template(year: int, org: str = "", user: User = Depends(current_user)) -> Response:
-        data = await workers.run(template_bytes, year, org or (user.organ.name if user.organ else ""))
-        return _attachment(data, XLSX_TYPE, f"template-{year}.xlsx")
+    async def template(
+        year: Year, org: Annotated[str, Query(max_length=200)] = "", user: User = Depends(current_user)
+    ) -> Response:
+        organ = org or (user.organ.name if user.organ else "")
+        data = await workers.run(template_bytes, year, organ)
+        safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", organ)
+        return _attachment(data, XLSX_TYPE, f"{safe}-{year}-模板.xlsx" if safe else f"{year}-模板.xlsx")
 
     from gidr_xl.server.pages import add_pages
 

@@ -65,6 +65,7 @@ class Submission(Base):
     format_id: Mapped[str] = mapped_column(String(20))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     filename: Mapped[str] = mapped_column(String(300))
+    org_in_file: Mapped[str | None] = mapped_column(String(300))  # 机关名称 on the workbook's cover
     stored_path: Mapped[str] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(20))  # 校验未通过 | 已通过 | 已退回
     errors: Mapped[int]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import jinja2
-from fastapi import Depends, FastAPI, Form, HTTPException, Path, Request, UploadFile
+from fastapi import Depends, FastAPI, Form, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -39,7 +39,11 @@ from gidr_xl.server.security import check_password, new_csrf_token, same_token
 from gidr_xl.server.service import (
     board,
     create_submission,
+    deadlines,
+    default_year,
+    latest_version_id,
     read_upload,
+    report_years,
     require_organ,
     require_supervisor,
     return_to_organ,
@@ -90,14 +94,25 @@ def add_pages(app: FastAPI, db, settings: Settings) -> None:
         return TEMPLATES.TemplateResponse(request, name, {"csrf": _csrf(request), "flash": flash, **context})
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request, session: Session = Depends(db)) -> HTMLResponse:
+    def home(
+        request: Request,
+        session: Session = Depends(db),
+        year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    ) -> HTMLResponse:
         user = page_user(request, session)
         if user is None:
             return RedirectResponse("/login", status_code=303)
+        chosen = year or default_year()
         rows = [summary(s) for s in submissions_for(session, user, newest_first=True)]
-        context = {"user": user, "submissions": rows}
+        context = {
+            "user": user,
+            "submissions": rows,
+            "year": chosen,
+            "years": report_years(session),
+            "deadlines": deadlines(chosen),
+        }
         if user.role == "supervisor":
-            context["board"] = board(session, None)
+            context["board"] = board(session, chosen)
         return render(request, "home.html.j2", **context)
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
@@ -264,7 +279,11 @@ def add_pages(app: FastAPI, db, settings: Settings) -> None:
 
     @app.post("/upload", include_in_schema=False)
     async def upload_form(
-        request: Request, file: UploadFile, csrf: str = Form(""), session: Session = Depends(db)
+        request: Request,
+        file: UploadFile,
+        csrf: str = Form(""),
+        year: Annotated[int | None, Form(ge=2000, le=2100)] = None,
+        session: Session = Depends(db),
     ) -> RedirectResponse:
         _check_csrf(request, csrf)
         user = page_user(request, session)
@@ -275,7 +294,7 @@ def add_pages(app: FastAPI, db, settings: Settings) -> None:
             name, data = await read_upload(file, settings)
             checked = await request.app.state.workers.run(check_bytes, data, name)
             row, duplicate = await run_in_threadpool(
-                create_submission, session, settings, user, name, data, checked
+                create_submission, session, settings, user, name, data, checked, year
             )
         except HTTPException as exc:
             request.session["flash"] = f"上传失败：{exc.detail}"
@@ -294,7 +313,13 @@ def add_pages(app: FastAPI, db, settings: Settings) -> None:
             return RedirectResponse("/login", status_code=303)
         s = visible(user, session.get(Submission, submission_id))
         return render(
-            request, "submission.html.j2", user=user, s=summary(s), result=json.loads(s.result_json)
+            request,
+            "submission.html.j2",
+            user=user,
+            s=summary(s),
+            latest=latest_version_id(session, s) == s.id,
+            deadlines=deadlines(s.year) if s.year else None,
+            result=json.loads(s.result_json),
         )
 
     @app.post("/submissions/{submission_id}/return", include_in_schema=False)

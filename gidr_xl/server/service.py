@@ -6,9 +6,12 @@ dashboard behave identically whichever way a user reaches them.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
+import re
 import time
+import unicodedata
 from typing import Any
 
 from fastapi import HTTPException, UploadFile
@@ -53,7 +56,13 @@ def require_organ(user: User) -> None:
 
 
 def create_submission(
-    session: Session, settings: Settings, user: User, name: str, data: bytes, checked: Checked
+    session: Session,
+    settings: Settings,
+    user: User,
+    name: str,
+    data: bytes,
+    checked: Checked,
+    year: int | None = None,
 ) -> tuple[Submission, bool]:
     """Store a validated submission (file fsynced first, then one transaction); (row, was it a duplicate).
 
@@ -62,6 +71,10 @@ def create_submission(
     it then finds the identical row, or takes the next free version.
     """
     require_organ(user)
+    if year is not None and checked.year != year:
+        raise error(
+            409, f"{name} 是 {checked.year or '未填年度'} 年度的报告，与选择的报送年度 {year} 不符，未保存。"
+        )
     digest, path = store(settings.files_dir, data, ".xlsx")  # fsynced before the row is committed
     for attempt in range(20):
         existing = session.scalar(
@@ -83,6 +96,7 @@ def create_submission(
             format_id=checked.format_id,
             sha256=digest,
             filename=name,
+            org_in_file=checked.org[:300],
             stored_path=str(path),
             status=PASSED if checked.ok else FAILED,
             errors=checked.errors,
@@ -127,10 +141,51 @@ def submissions_for(session: Session, user: User, newest_first: bool = False) ->
 def return_to_organ(session: Session, user: User, submission_id: int, comment: str) -> Submission:
     require_supervisor(user, "退回报送")
     s = visible(user, session.get(Submission, submission_id))
+    if s.id != latest_version_id(session, s):
+        raise error(409, f"只能退回最新版本：{s.organ.name} {s.year} 年度已有更新的报送。")
     s.status, s.comment = RETURNED, comment
     audit(session, user.username, "return", f"submission {s.id}: {comment}")
     session.commit()
     return s
+
+
+def latest_version_id(session: Session, s: Submission) -> int:
+    """Id of the newest submission of the same organ and year."""
+    return session.scalar(
+        select(func.max(Submission.id)).where(
+            Submission.organ_id == s.organ_id, func.coalesce(Submission.year, 0) == (s.year or 0)
+        )
+    )
+
+
+def org_mismatch(s: Submission) -> bool:
+    """The workbook's 机关名称 differs from the organ of the account that submitted it."""
+    return s.org_in_file is not None and _plain(s.org_in_file) != _plain(s.organ.name)
+
+
+def _plain(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+def beijing_time(moment: dt.datetime) -> str:
+    """A stored UTC time as 北京时间 ``YYYY-MM-DD HH:MM``."""
+    return (moment + dt.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+
+
+def default_year(today: dt.date | None = None) -> int:
+    """The report year being collected now: last calendar year (reports are due by 1月31日)."""
+    return (today or dt.date.today()).year - 1
+
+
+def deadlines(year: int) -> dict[str, str]:
+    """条例第五十条: each organ reports by 1月31日, the government's report is published by 3月31日."""
+    return {"organ": f"{year + 1}年1月31日", "government": f"{year + 1}年3月31日"}
+
+
+def download_name(s: Submission, what: str, suffix: str) -> str:
+    """机关-年度-… file names, without characters that file systems refuse."""
+    organ = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", s.organ.name)
+    return f"{organ}-{s.year or '未知年度'}-{what}{suffix}"
 
 
 def summary(s: Submission) -> dict[str, Any]:
@@ -142,30 +197,44 @@ def summary(s: Submission) -> dict[str, Any]:
         "format": s.format_id,
         "sha256": s.sha256,
         "filename": s.filename,
+        "org_in_file": s.org_in_file,
+        "org_mismatch": org_mismatch(s),
         "status": s.status,
         "errors": s.errors,
         "warnings": s.warnings,
         "comment": s.comment,
         "created_at": s.created_at.isoformat(),
+        "submitted_at": beijing_time(s.created_at),
     }
 
 
-def board(session: Session, year: int | None) -> dict[str, Any]:
-    """Organs × status of their latest submission (未提交 when none), with counts."""
+def board(session: Session, year: int) -> dict[str, Any]:
+    """Organs × status of their latest submission of ``year`` (未提交 when none), with counts."""
     rows = []
     for organ in session.scalars(select(Organ).order_by(Organ.name)):
-        query = select(Submission).where(Submission.organ_id == organ.id).order_by(Submission.id.desc())
-        if year is not None:
-            query = query.where(Submission.year == year)
+        query = (
+            select(Submission)
+            .where(Submission.organ_id == organ.id, Submission.year == year)
+            .order_by(Submission.id.desc())
+        )
         latest = session.scalars(query).first()
         rows.append(
             {
                 "organ": organ.name,
                 "status": latest.status if latest else MISSING,
                 "submission": latest.id if latest else None,
+                "version": latest.version if latest else None,
+                "submitted_at": beijing_time(latest.created_at) if latest else None,
+                "org_mismatch": org_mismatch(latest) if latest else False,
             }
         )
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
-    return {"organs": rows, "counts": counts}
+    return {"year": year, "deadlines": deadlines(year), "organs": rows, "counts": counts}
+
+
+def report_years(session: Session) -> list[int]:
+    """Years offered in the selectors: every year with a submission, and 2019 up to last year."""
+    seen = {y for y in session.scalars(select(Submission.year).distinct()) if y}
+    return sorted(seen | set(range(2019, default_year() + 1)), reverse=True)
