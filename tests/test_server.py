@@ -954,3 +954,51 @@ def test_year_dashboard_names_latest_version_times_and_download_names(tmp_path: 
         assert "退回该报送" not in web.get(f"/submissions/{v1.json()['id']}").text
         shown = _web_login(base, "shili").get(f"/submissions/{mismatch.json()['id']}").text
         assert "单位名称与账号不符" in shown and "江海区政府办公室" in shown and "报送时间" in shown
+
+
+def test_errors_are_chinese_pages_or_json_and_files_are_private(tmp_path: Path) -> None:
+    env = _server_env(tmp_path / "data")
+    _accounts(env, {"jianghai": "江海区政府办公室"})
+    with running_server(env) as (base, _):
+        browser = httpx.Client(base_url=base, timeout=30, headers={"Accept": "text/html,*/*"})
+        missing = browser.get("/no-such-page")
+        assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+        assert (
+            "页面或记录不存在" in missing.text and 'href="/"' in missing.text and "返回首页" in missing.text
+        )
+        api = httpx.Client(base_url=base, timeout=30)
+        assert api.get("/api/nothing").json() == {"error": "页面或记录不存在。"}
+        wrong_method = api.delete("/api/health")
+        assert wrong_method.status_code == 405 and wrong_method.json()["error"] == "不支持这种请求方法。"
+        a = client(base, "jianghai")
+        for bad_id in ("99999999999999999999999", "-1", "abc", "0"):
+            r = a.get(f"/api/submissions/{bad_id}")
+            assert r.status_code == 422 and "submission_id" in r.json()["error"], (bad_id, r.text)
+        page = httpx.Client(base_url=base, cookies=dict(a.cookies), headers={"Accept": "text/html"})
+        assert page.get("/submissions/99999999999999999999").status_code == 422
+        not_yours = page.get("/submissions/12345")
+        assert (
+            not_yours.status_code == 404
+            and "没有这份报送记录" in not_yours.text
+            and "返回首页" in not_yours.text
+        )
+        malformed = api.post(
+            "/api/login", content=b'{"username": ', headers={"Content-Type": "application/json"}
+        )
+        assert malformed.status_code == 422 and "请求" in malformed.json()["error"]
+        assert api.post("/api/login", json={"username": 5, "password": ["x"]}).status_code == 422
+        boss = client(base, "boss")
+        for comment in ("bad\u0000comment", "rtl\u202etrick", "   "):
+            r = boss.post("/api/submissions/1/return", json={"comment": comment})
+            assert r.status_code in (404, 422) and "error" in r.json()
+        assert boss.get("/api/audit", params={"limit": 10**12}).status_code == 422
+        assert boss.get("/api/dashboard", params={"year": "x"}).status_code == 422
+        docs = browser.get("/docs")
+        assert docs.status_code == 200 and "/api/submissions" in docs.text and "接口说明" in docs.text
+        assert "http" not in re.sub(
+            r'href="/[^"]*"', "", docs.text.split("<main>")[1]
+        )  # nothing from outside
+        assert "unsafe-inline" not in docs.headers["content-security-policy"]
+    data = tmp_path / "data"
+    assert data.stat().st_mode & 0o777 == 0o700
+    assert (data / "gidr.sqlite3").stat().st_mode & 0o777 == 0o600

@@ -13,12 +13,13 @@ import os
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, Form, HTTPException, Query, Request, UploadFile
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi import Depends, FastAPI, Form, Query, Request, UploadFile
+from fastapi import Path as FastAPIPath
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -30,6 +31,7 @@ from gidr_xl import __version__
 from gidr_xl.server.accounts import LoginRefused, authenticate, end_sessions, session_valid
 from gidr_xl.server.config import Settings
 from gidr_xl.server.db import AuditEvent, Submission, User, make_engine, make_sessions
+from gidr_xl.server.errors import install as install_error_handlers
 from gidr_xl.server.middleware import ApiCsrf, BodyLimit, SecurityHeaders
 from gidr_xl.server.security import new_csrf_token
 from gidr_xl.server.service import (
@@ -76,12 +78,25 @@ def migrated_engine(settings: Settings) -> Engine:
     with (settings.data_dir / ".migrate.lock").open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            return make_engine(settings.database_url)
+            engine = make_engine(settings.database_url)
+            if engine.dialect.name == "sqlite" and engine.url.database:
+                for suffix in ("", "-wal", "-shm"):
+                    db_file = Path(engine.url.database + suffix)
+                    if db_file.exists():
+                        db_file.chmod(0o600)
+            return engine
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 Year = Annotated[int, Query(ge=2000, le=2100, description="报告年度")]
+
+
+SubmissionId = Annotated[int, FastAPIPath(ge=1, le=2**31 - 1, description="报送编号")]
+
+
+class ReturnBody(BaseModel):
+    comment: str = Field("", max_length=2000, description="退回意见")
 
 
 class LoginBody(BaseModel):
@@ -113,6 +128,8 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description="政府信息公开工作年度报告的校验、转换与报送。",
         lifespan=lifespan,
+        docs_url=None,  # the CDN-hosted Swagger UI is replaced by /docs in pages.py (no outside assets)
+        redoc_url=None,
     )
     app.state.workers = workers
     # inside the session middleware: sees who is logged in, and refuses before any body is read
@@ -141,20 +158,7 @@ def create_app(settings: Settings) -> FastAPI:
             raise error(401, "请先登录。")
         return user
 
-    @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-
-    @app.exception_handler(RequestValidationError)
-    async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = "、".join(".".join(str(p) for p in e.get("loc", ())[1:]) or "请求" for e in exc.errors())
-        return JSONResponse({"error": f"请求缺少或填错了这些项：{fields}。"}, status_code=422)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(
-            {"error": f"服务器内部错误（{type(exc).__name__}），请联系管理员。"}, status_code=500
-        )
+    install_error_handlers(app)
 
     @app.post("/api/login")
     def login(body: LoginBody, request: Request, session: Session = Depends(db)) -> dict[str, Any]:
@@ -218,14 +222,14 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/submissions/{submission_id}")
     def get_submission(
-        submission_id: int, user: User = Depends(current_user), session: Session = Depends(db)
+        submission_id: SubmissionId, user: User = Depends(current_user), session: Session = Depends(db)
     ) -> dict[str, Any]:
         s = visible(user, session.get(Submission, submission_id))
         return summary(s) | {"result": json.loads(s.result_json)}
 
     @app.get("/api/submissions/{submission_id}/original")
     def original(
-        submission_id: int, user: User = Depends(current_user), session: Session = Depends(db)
+        submission_id: SubmissionId, user: User = Depends(current_user), session: Session = Depends(db)
     ) -> FileResponse:
         s = visible(user, session.get(Submission, submission_id))
         audit(session, user.username, "download", f"submission {s.id} original")
@@ -236,7 +240,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/submissions/{submission_id}/annotated")
     async def annotated(
-        submission_id: int, user: User = Depends(current_user), session: Session = Depends(db)
+        submission_id: SubmissionId, user: User = Depends(current_user), session: Session = Depends(db)
     ) -> Response:
         """The submitted workbook with the findings marked (fills, notes, 校验结果 sheet)."""
         s = visible(user, session.get(Submission, submission_id))
@@ -281,7 +285,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/submissions/{submission_id}/report.docx")
     async def report_docx(
-        submission_id: int, user: User = Depends(current_user), session: Session = Depends(db)
+        submission_id: SubmissionId, user: User = Depends(current_user), session: Session = Depends(db)
     ) -> Response:
         s = visible(user, session.get(Submission, submission_id))
         data = await workers.compile(compile_stored, s.stored_path, s.filename, "docx")
@@ -290,13 +294,12 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.post("/api/submissions/{submission_id}/return")
     async def return_submission(
-        submission_id: int,
-        request: Request,
+        submission_id: SubmissionId,
+        body: ReturnBody,
         user: User = Depends(current_user),
         session: Session = Depends(db),
     ) -> dict[str, Any]:
-        body = await request.json()
-        return summary(return_to_organ(session, user, submission_id, str(body.get("comment", ""))))
+        return summary(await run_in_threadpool(return_to_organ, session, user, submission_id, body.comment))
 
     @app.get("/api/dashboard")
     def dashboard(
@@ -321,7 +324,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/audit")
     def audit_log(
-        user: User = Depends(current_user), session: Session = Depends(db), limit: int = 200
+        user: User = Depends(current_user),
+        session: Session = Depends(db),
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> list[dict[str, str]]:
         """The latest audit events (who, what, when), newest first; supervisors only."""
         require_supervisor(user, "查看审计日志")

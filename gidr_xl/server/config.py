@@ -49,6 +49,7 @@ def load_settings(data_dir: str | None = None) -> Settings:
     GIDR_MAX_COMPILES (concurrent report compiles per server process, default 2)."""
     root = Path(data_dir or os.environ.get("GIDR_DATA_DIR", "gidr-data")).resolve()
     root.mkdir(parents=True, exist_ok=True)
+    root.chmod(0o700)  # submissions, database and secret key: the server's account only
     key = os.environ.get("GIDR_SECRET_KEY")
     if not key:
         key = _shared_key(root / "secret.key")

@@ -76,6 +76,9 @@ def _check_csrf(request: Request, token: str) -> None:
         )
 
 
+SubmissionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
 def add_pages(app: FastAPI, db, settings: Settings) -> None:
     """Register the HTML pages; ``db`` is the app's session dependency."""
     app.mount("/static", StaticFiles(directory=str(data_path("server", "static"))), name="static")
@@ -114,6 +117,34 @@ def add_pages(app: FastAPI, db, settings: Settings) -> None:
         if user.role == "supervisor":
             context["board"] = board(session, chosen)
         return render(request, "home.html.j2", **context)
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs(request: Request, session: Session = Depends(db)) -> HTMLResponse:
+        """The API described from the OpenAPI schema, rendered here (no CDN, no script)."""
+        schema = app.openapi()
+        operations = []
+        for path, methods in schema.get("paths", {}).items():
+            for method, op in methods.items():
+                params = "、".join(p["name"] for p in op.get("parameters", []))
+                if "requestBody" in op:
+                    params = "、".join(filter(None, [params, "请求体"]))
+                operations.append(
+                    {
+                        "method": method.upper(),
+                        "path": path,
+                        "summary": op.get("description") or op.get("summary", ""),
+                        "params": params,
+                    }
+                )
+        info = schema.get("info", {})
+        return render(
+            request,
+            "docs.html.j2",
+            user=page_user(request, session),
+            title=info.get("title", ""),
+            description=info.get("description", ""),
+            operations=operations,
+        )
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login_page(request: Request) -> HTMLResponse:
@@ -248,7 +279,7 @@ def add_pages(app: FastAPI, db, settings: Settings) -> None:
     @app.post("/admin/users/{user_id}/disable", include_in_schema=False)
     def admin_disable(
         request: Request,
-        user_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+        user_id: SubmissionId,
         disabled: str = Form("1"),
         csrf: str = Form(""),
         session: Session = Depends(db),
@@ -265,7 +296,7 @@ def add_pages(app: FastAPI, db, settings: Settings) -> None:
     @app.post("/admin/users/{user_id}/password", include_in_schema=False)
     def admin_reset_password(
         request: Request,
-        user_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+        user_id: SubmissionId,
         password: str = Form(""),
         csrf: str = Form(""),
         session: Session = Depends(db),
@@ -307,7 +338,9 @@ def add_pages(app: FastAPI, db, settings: Settings) -> None:
         return RedirectResponse(f"/submissions/{row.id}", status_code=303)
 
     @app.get("/submissions/{submission_id}", response_class=HTMLResponse, include_in_schema=False)
-    def submission_page(submission_id: int, request: Request, session: Session = Depends(db)) -> HTMLResponse:
+    def submission_page(
+        submission_id: SubmissionId, request: Request, session: Session = Depends(db)
+    ) -> HTMLResponse:
         user = page_user(request, session)
         if user is None:
             return RedirectResponse("/login", status_code=303)
@@ -324,7 +357,7 @@ def add_pages(app: FastAPI, db, settings: Settings) -> None:
 
     @app.post("/submissions/{submission_id}/return", include_in_schema=False)
     def return_form(
-        submission_id: int,
+        submission_id: SubmissionId,
         request: Request,
         comment: str = Form(...),
         csrf: str = Form(""),
@@ -334,6 +367,12 @@ def add_pages(app: FastAPI, db, settings: Settings) -> None:
         user = page_user(request, session)
         if user is None:
             return RedirectResponse("/login", status_code=303)
-        s = return_to_organ(session, user, submission_id, comment)
+        try:
+            s = return_to_organ(session, user, submission_id, comment)
+        except HTTPException as exc:
+            if exc.status_code != 422:
+                raise
+            request.session["flash"] = exc.detail
+            return RedirectResponse(f"/submissions/{submission_id}", status_code=303)
         request.session["flash"] = "已退回。"
         return RedirectResponse(f"/submissions/{s.id}", status_code=303)

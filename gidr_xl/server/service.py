@@ -140,6 +140,11 @@ def submissions_for(session: Session, user: User, newest_first: bool = False) ->
 
 def return_to_organ(session: Session, user: User, submission_id: int, comment: str) -> Submission:
     require_supervisor(user, "退回报送")
+    comment = unicodedata.normalize("NFC", comment).strip()
+    if not comment:
+        raise error(422, "请填写退回意见。")
+    if any(unicodedata.category(c) in ("Cc", "Cf") and c not in "\n\r\t" for c in comment):
+        raise error(422, "退回意见含有控制字符或不可见字符，请重新输入。")
     s = visible(user, session.get(Submission, submission_id))
     if s.id != latest_version_id(session, s):
         raise error(409, f"只能退回最新版本：{s.organ.name} {s.year} 年度已有更新的报送。")
