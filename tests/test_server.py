@@ -1002,3 +1002,66 @@ def test_errors_are_chinese_pages_or_json_and_files_are_private(tmp_path: Path) 
     data = tmp_path / "data"
     assert data.stat().st_mode & 0o777 == 0o700
     assert (data / "gidr.sqlite3").stat().st_mode & 0o777 == 0o600
+
+
+def _contrast(fg: str, bg: str) -> float:
+    """WCAG contrast ratio of two CSS rgb()/rgba() colours."""
+
+    def luminance(css: str) -> float:
+        r, g, b = (int(v) / 255 for v in re.findall(r"[\d.]+", css)[:3])
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+def test_pages_on_desktop_and_phone_keyboard_login_and_contrast(tmp_path: Path, workbooks) -> None:
+    from playwright.sync_api import sync_playwright
+
+    env = _server_env(tmp_path / "data")
+    _accounts(env, {"jianghai": "江海区政府办公室"})
+    shots = Path(os.environ.get("GIDR_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    with running_server(env) as (base, _):
+        sid = upload(client(base, "jianghai"), "/api/submissions", "江海区.xlsx", workbooks["bad"]).json()[
+            "id"
+        ]
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+            for width, height in ((1280, 900), (390, 844)):
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.goto(f"{base}/login")
+                page.keyboard.press("Tab")  # keyboard only: Tab to the fields, type, Enter
+                assert page.evaluate("document.activeElement.name") == "username"
+                page.keyboard.type("jianghai")
+                page.keyboard.press("Tab")
+                page.keyboard.type(PASSWORD)
+                page.keyboard.press("Enter")
+                page.wait_for_url(f"{base}/")
+                page.screenshot(path=str(shots / f"home-{width}.png"), full_page=True)
+                page.goto(f"{base}/submissions/{sid}")
+                assert (
+                    "下一步" in page.inner_text("main") and page.locator("h3", has_text="表三").count() == 1
+                )
+                page.screenshot(path=str(shots / f"submission-{width}.png"), full_page=True)
+                # the page itself never scrolls sideways; wide tables scroll in their own box
+                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+                button = page.locator("header button")
+                colours = button.evaluate(
+                    "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]"
+                )
+                assert _contrast(*colours) >= 4.5, colours
+                badge = page.locator(".status").first
+                assert badge.inner_text() == "校验未通过"
+                assert (
+                    _contrast(
+                        *badge.evaluate(
+                            "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]"
+                        )
+                    )
+                    >= 4.5
+                )
+                page.close()
+            browser.close()

@@ -63,6 +63,24 @@ TEMPLATES = Jinja2Templates(
 )
 
 
+STATUS_CLASS = {
+    "已通过": "status-passed",
+    "校验未通过": "status-failed",
+    "已退回": "status-returned",
+    "未提交": "status-missing",
+}
+
+
+def group_findings(findings: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Findings grouped by the sheet of their first cell (表二, 表三 …), errors first in each group."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for f in findings:
+        refs = [c.get("ref", "") for c in f.get("cells", [])]
+        sheet = refs[0].split("!")[0] if refs and "!" in refs[0] else "其他"
+        groups.setdefault(sheet, []).append(f)
+    return [(k, sorted(v, key=lambda f: f.get("severity") != "error")) for k, v in groups.items()]
+
+
 def _csrf(request: Request) -> str:
     if "csrf" not in request.session:
         request.session["csrf"] = new_csrf_token()
@@ -94,7 +112,8 @@ def add_pages(app: FastAPI, db, settings: Settings) -> None:
 
     def render(request: Request, name: str, **context: Any) -> HTMLResponse:
         flash = request.session.pop("flash", None)
-        return TEMPLATES.TemplateResponse(request, name, {"csrf": _csrf(request), "flash": flash, **context})
+        defaults = {"csrf": _csrf(request), "flash": flash, "status_class": STATUS_CLASS}
+        return TEMPLATES.TemplateResponse(request, name, {**defaults, **context})
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(
@@ -352,7 +371,8 @@ def add_pages(app: FastAPI, db, settings: Settings) -> None:
             s=summary(s),
             latest=latest_version_id(session, s) == s.id,
             deadlines=deadlines(s.year) if s.year else None,
-            result=json.loads(s.result_json),
+            result=(result := json.loads(s.result_json)),
+            groups=group_findings(result.get("findings", [])),
         )
 
     @app.post("/submissions/{submission_id}/return", include_in_schema=False)
