@@ -156,6 +156,8 @@ def create_app(settings: Settings) -> FastAPI:
         if not session_valid(user, request.session.get("sv")):
             request.session.clear()
             raise error(401, "请先登录。")
+        _ = user.organ  # loaded now: the connection goes back to the pool while the request waits
+        session.commit()
         return user
 
     install_error_handlers(app)

@@ -90,7 +90,8 @@ def make_engine(url: str) -> Engine:
     from gidr_xl.server.migrate import upgrade
 
     upgrade(url)
-    engine = create_engine(url, future=True)
+    # every request may hold a connection briefly: room for the thread pool's 40 threads
+    engine = create_engine(url, future=True, pool_size=10, max_overflow=30, pool_timeout=60)
     if engine.dialect.name == "sqlite":
         # WAL: readers never block the writer; FULL: a commit is on disk when it returns;
         # busy_timeout: several worker processes wait for the write lock instead of failing

@@ -10,6 +10,7 @@ import re
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 LOG = logging.getLogger("gidr_xl.server")
@@ -77,6 +78,11 @@ def install(app: FastAPI) -> None:
             names.append(".".join(loc) or "请求")
         fields = "、".join(dict.fromkeys(names))
         return answer(request, 422, f"请求缺少或填错了这些项：{fields}。")
+
+    @app.exception_handler(SQLAlchemyTimeout)
+    async def _busy(request: Request, exc: SQLAlchemyTimeout) -> Response:
+        LOG.warning("database connection pool exhausted on %s %s", request.method, request.url.path)
+        return answer(request, 503, "服务器繁忙（数据库连接已满），请稍后重试。", {"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
