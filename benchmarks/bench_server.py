@@ -85,7 +85,7 @@ def _quantiles(values: list[float]) -> tuple[float, float]:
     """(p50, p95) in ms."""
     if len(values) < 2:
         return values[0] * 1000, values[0] * 1000
-    cuts = statistics.quantiles(values, n=20)
+    cuts = statistics.quantiles(values, n=20, method="inclusive")
     return statistics.median(values) * 1000, cuts[-1] * 1000
 
 
