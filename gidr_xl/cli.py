@@ -289,16 +289,31 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Run the submission server (FastAPI under uvicorn; SQLite in the data directory by default)."""
+    import os
+
     import uvicorn
 
-    from gidr_xl.server.app import create_app
+    from gidr_xl.server.app import migrated_engine
     from gidr_xl.server.config import load_settings
 
+    if args.workers < 1:
+        raise UsageError("--workers 至少为 1。")
+    # settings reach every worker process through the environment; the key and schema are made once here
     settings = load_settings(args.data_dir)
+    os.environ["GIDR_DATA_DIR"] = str(settings.data_dir)
+    migrated_engine(settings).dispose()
     print(
-        f"数据目录：{settings.data_dir}；数据库：{settings.database_url.split('://')[0]}；http://{args.host}:{args.port}/docs"
+        f"数据目录：{settings.data_dir}；数据库：{settings.database_url.split('://')[0]}；"
+        f"工作进程：{args.workers}；http://{args.host}:{args.port}/docs"
     )
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        "gidr_xl.server.asgi:create",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+    )
     return Exit.OK
 
 
@@ -312,7 +327,14 @@ def cmd_admin(args: argparse.Namespace) -> int:
         create_organ(settings, args.name)
         print(f"已创建单位：{args.name}")
     else:
-        create_user(settings, args.name, args.password, args.role, args.organ)
+        password = args.password
+        if password is None:  # asked for, never echoed nor left in the shell history
+            import getpass
+
+            password = getpass.getpass("新用户的密码：")
+            if getpass.getpass("再输入一次：") != password:
+                raise UsageError("两次输入的密码不一致。")
+        create_user(settings, args.name, password, args.role, args.organ)
         print(f"已创建用户：{args.name}（{args.role}）")
     return Exit.OK
 
@@ -422,7 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("action", choices=["create-organ", "create-user"])
     p.add_argument("name", help="单位名称或用户名")
-    p.add_argument("--password", help="用户密码（至少 8 位）")
+    p.add_argument("--password", help="用户密码（至少 8 位，含字母、数字、符号中的两类；不给则提示输入）")
     p.add_argument("--role", default="organ", help="organ（填报单位）或 supervisor（主管部门）")
     p.add_argument("--organ", help="填报单位用户所属单位")
     p.add_argument("--data-dir", help="数据目录")

@@ -7,41 +7,57 @@ an upload is ever executed. A file is stored and fsynced before its database row
 
 from __future__ import annotations
 
+import fcntl
 import json
-import tempfile
-from collections.abc import Iterator
+import os
+import re
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, HTTPException, Request, UploadFile
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi import Depends, FastAPI, Form, Query, Request, UploadFile
+from fastapi import Path as FastAPIPath
+from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from gidr_xl import __version__
-from gidr_xl.errors import GidrError
-from gidr_xl.outputs.json_report import to_dict
-from gidr_xl.reader.workbook import read_report
+from gidr_xl.server.accounts import LoginRefused, authenticate, end_sessions, session_valid
 from gidr_xl.server.config import Settings
 from gidr_xl.server.db import AuditEvent, Submission, User, make_engine, make_sessions
+from gidr_xl.server.errors import install as install_error_handlers
+from gidr_xl.server.middleware import ApiCsrf, BodyLimit, SecurityHeaders
+from gidr_xl.server.security import new_csrf_token
 from gidr_xl.server.service import (
     audit,
-    authenticate,
     board,
-    check_upload,
-    compiled_bytes,
     create_submission,
+    default_year,
+    download_name,
     error,
     read_upload,
+    require_organ,
     require_supervisor,
     return_to_organ,
     submissions_for,
     summary,
     visible,
 )
-from gidr_xl.validate.validator import validate
+from gidr_xl.server.work import (
+    Workers,
+    annotated_bytes,
+    check_bytes,
+    compile_stored,
+    compile_upload_bytes,
+    consolidate_paths,
+    template_bytes,
+)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -53,16 +69,72 @@ def _attachment(data: bytes, media_type: str, filename: str) -> Response:
     return Response(
         data,
         media_type=media_type,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"},
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
     )
 
 
+def migrated_engine(settings: Settings) -> Engine:
+    """The engine, with migrations run by one process at a time (several workers start together)."""
+    with (settings.data_dir / ".migrate.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            engine = make_engine(settings.database_url)
+            if engine.dialect.name == "sqlite" and engine.url.database:
+                for suffix in ("", "-wal", "-shm"):
+                    db_file = Path(engine.url.database + suffix)
+                    if db_file.exists():
+                        db_file.chmod(0o600)
+            return engine
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+Year = Annotated[int, Query(ge=2000, le=2100, description="报告年度")]
+
+
+SubmissionId = Annotated[int, FastAPIPath(ge=1, le=2**31 - 1, description="报送编号")]
+
+
+class ReturnBody(BaseModel):
+    comment: str = Field("", max_length=2000, description="退回意见")
+
+
+class LoginBody(BaseModel):
+    username: str = Field(max_length=200)
+    password: str = Field(max_length=1024)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _audit_download(session: Session, user: User, what: str) -> None:
+    audit(session, user.username, "download", what)
+    session.commit()
+
+
 def create_app(settings: Settings) -> FastAPI:
+    """The whole server (API and pages) for ``settings``."""
+    workers = Workers(settings.worker_processes, settings.max_compiles)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        workers.warm()
+        yield
+        workers.close()
+
     app = FastAPI(
         title="gidr-xl 年报报送服务",
         version=__version__,
         description="政府信息公开工作年度报告的校验、转换与报送。",
+        lifespan=lifespan,
+        docs_url=None,  # the CDN-hosted Swagger UI is replaced by /docs in pages.py (no outside assets)
+        redoc_url=None,
     )
+    app.state.workers = workers
+    # inside the session middleware: sees who is logged in, and refuses before any body is read
+    app.add_middleware(BodyLimit, max_upload_bytes=settings.max_upload_bytes)
+    app.add_middleware(ApiCsrf)
     # signed, HttpOnly session cookie; Secure when GIDR_COOKIE_SECURE=1 (behind HTTPS)
     app.add_middleware(
         SessionMiddleware,
@@ -71,7 +143,8 @@ def create_app(settings: Settings) -> FastAPI:
         https_only=settings.cookie_secure,
         max_age=8 * 3600,
     )
-    sessions = make_sessions(make_engine(settings.database_url))
+    app.add_middleware(SecurityHeaders)  # every response of the routes, 4xx errors included
+    sessions = make_sessions(migrated_engine(settings))
 
     def db() -> Iterator[Session]:
         with sessions() as session:
@@ -79,42 +152,41 @@ def create_app(settings: Settings) -> FastAPI:
 
     def current_user(request: Request, session: Session = Depends(db)) -> User:
         user_id = request.session.get("user_id")
-        user = session.get(User, user_id) if user_id else None
-        if user is None:
+        user = session.get(User, user_id) if isinstance(user_id, int) else None
+        if not session_valid(user, request.session.get("sv")):
+            request.session.clear()
             raise error(401, "请先登录。")
+        _ = user.organ  # loaded now: the connection goes back to the pool while the request waits
+        session.commit()
         return user
 
-    @app.exception_handler(HTTPException)
-    async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
-
-    @app.exception_handler(RequestValidationError)
-    async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = "、".join(".".join(str(p) for p in e.get("loc", ())[1:]) or "请求" for e in exc.errors())
-        return JSONResponse({"error": f"请求缺少或填错了这些项：{fields}。"}, status_code=422)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse(
-            {"error": f"服务器内部错误（{type(exc).__name__}），请联系管理员。"}, status_code=500
-        )
+    install_error_handlers(app)
 
     @app.post("/api/login")
-    async def login(request: Request, session: Session = Depends(db)) -> dict[str, Any]:
-        body = await request.json()
-        user = authenticate(session, str(body.get("username", "")), str(body.get("password", "")))
-        if user is None:
-            raise error(401, "用户名或密码错误。")
+    def login(body: LoginBody, request: Request, session: Session = Depends(db)) -> dict[str, Any]:
+        """Log in; the answer carries the token that multipart API requests send as X-CSRF-Token."""
+        try:
+            user = authenticate(session, body.username, body.password, client_address(request))
+        except LoginRefused as exc:
+            raise error(exc.status, exc.message) from None
         request.session.clear()
-        request.session["user_id"] = user.id
+        request.session.update({"user_id": user.id, "sv": user.session_version, "csrf": new_csrf_token()})
         return {
             "username": user.username,
             "role": user.role,
             "organ": user.organ.name if user.organ else None,
+            "csrf": request.session["csrf"],
         }
 
     @app.post("/api/logout")
-    async def logout(request: Request) -> dict[str, bool]:
+    def logout(request: Request, session: Session = Depends(db)) -> dict[str, bool]:
+        """End this user's sessions (this cookie and any copy of it)."""
+        user_id = request.session.get("user_id")
+        user = session.get(User, user_id) if isinstance(user_id, int) else None
+        if session_valid(user, request.session.get("sv")):
+            end_sessions(user)
+            audit(session, user.username, "logout")
+            session.commit()
         request.session.clear()
         return {"ok": True}
 
@@ -122,18 +194,24 @@ def create_app(settings: Settings) -> FastAPI:
     async def validate_upload(file: UploadFile, user: User = Depends(current_user)) -> dict[str, Any]:
         """Validate an uploaded workbook without storing it; returns the findings."""
         name, data = await read_upload(file, settings)
-        return to_dict(check_upload(data, name))
+        return (await workers.run(check_bytes, data, name)).result
 
     @app.post("/api/submissions", status_code=201)
     async def submit(
         file: UploadFile,
         response: Response,
+        year: Annotated[int | None, Form(ge=2000, le=2100)] = None,
         user: User = Depends(current_user),
         session: Session = Depends(db),
     ) -> dict[str, Any]:
-        """Store a submission: identical bytes are recognised; a new upload is a new version."""
+        """Store a submission: identical bytes are recognised; a new upload is a new version.
+        With ``year``, a workbook of another report year is refused."""
+        require_organ(user)
         name, data = await read_upload(file, settings)
-        row, duplicate = create_submission(session, settings, user, name, data)
+        checked = await workers.run(check_bytes, data, name)
+        row, duplicate = await run_in_threadpool(
+            create_submission, session, settings, user, name, data, checked, year
+        )
         if duplicate:
             response.status_code = 200
         return summary(row) | {"duplicate": duplicate}
@@ -146,37 +224,31 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/submissions/{submission_id}")
     def get_submission(
-        submission_id: int, user: User = Depends(current_user), session: Session = Depends(db)
+        submission_id: SubmissionId, user: User = Depends(current_user), session: Session = Depends(db)
     ) -> dict[str, Any]:
         s = visible(user, session.get(Submission, submission_id))
         return summary(s) | {"result": json.loads(s.result_json)}
 
     @app.get("/api/submissions/{submission_id}/original")
     def original(
-        submission_id: int, user: User = Depends(current_user), session: Session = Depends(db)
+        submission_id: SubmissionId, user: User = Depends(current_user), session: Session = Depends(db)
     ) -> FileResponse:
         s = visible(user, session.get(Submission, submission_id))
         audit(session, user.username, "download", f"submission {s.id} original")
         session.commit()
-        return FileResponse(s.stored_path, media_type=XLSX_TYPE, filename=s.filename)
+        return FileResponse(
+            s.stored_path, media_type=XLSX_TYPE, filename=download_name(s, f"第{s.version}版", ".xlsx")
+        )
 
     @app.get("/api/submissions/{submission_id}/annotated")
-    def annotated(
-        submission_id: int, user: User = Depends(current_user), session: Session = Depends(db)
+    async def annotated(
+        submission_id: SubmissionId, user: User = Depends(current_user), session: Session = Depends(db)
     ) -> Response:
         """The submitted workbook with the findings marked (fills, notes, 校验结果 sheet)."""
-        from gidr_xl.access.openpyxl_book import OpenpyxlBook
-        from gidr_xl.outputs.annotate import annotate, validate_book
-
         s = visible(user, session.get(Submission, submission_id))
-        book = OpenpyxlBook(Path(s.stored_path))
-        book.source = s.filename
-        annotate(book, validate_book(book))
-        with tempfile.TemporaryDirectory(prefix="gidr-ann-") as tmp:
-            data = book.save_as(Path(tmp) / "annotated.xlsx").read_bytes()
-        audit(session, user.username, "download", f"submission {s.id} annotated")
-        session.commit()
-        return _attachment(data, XLSX_TYPE, "annotated.xlsx")
+        data = await workers.run(annotated_bytes, s.stored_path, s.filename)
+        await run_in_threadpool(_audit_download, session, user, f"submission {s.id} annotated")
+        return _attachment(data, XLSX_TYPE, download_name(s, f"第{s.version}版-标出问题", ".xlsx"))
 
     @app.post("/api/compile")
     async def compile_upload(
@@ -186,17 +258,14 @@ def create_app(settings: Settings) -> FastAPI:
         if format not in CONTENT_TYPES:
             raise error(400, "format 应为 docx、pdf 或 html。")
         name, data = await read_upload(file, settings)
-        return _attachment(
-            compiled_bytes(check_upload(data, name), format), CONTENT_TYPES[format], f"report.{format}"
-        )
+        compiled = await workers.compile(compile_upload_bytes, data, name, format)
+        return _attachment(compiled, CONTENT_TYPES[format], f"report.{format}")
 
     @app.get("/api/consolidated")
-    def consolidated(
-        year: int, user: User = Depends(current_user), session: Session = Depends(db)
+    async def consolidated(
+        year: Year, user: User = Depends(current_user), session: Session = Depends(db)
     ) -> dict[str, Any]:
         """Tables 二/三/四 summed over each organ's latest passed submission of ``year``."""
-        from gidr_xl.consolidate import sum_values
-
         require_supervisor(user, "查看汇总")
         latest: dict[int, Submission] = {}
         query = (
@@ -204,64 +273,52 @@ def create_app(settings: Settings) -> FastAPI:
             .where(Submission.year == year, Submission.status == "已通过")
             .order_by(Submission.id)
         )
-        for s in session.scalars(query):
+        for s in await run_in_threadpool(lambda: list(session.scalars(query))):
             latest[s.organ_id] = s
-        reports = [read_report(Path(s.stored_path)) for s in latest.values()]
-        if not reports:
+        if not latest:
             return {"year": year, "organs": [], "cells": {}}
-        if len({r.spec.id for r in reports}) > 1:
-            raise error(409, "该年度的报送使用了不同的格式版本，无法汇总。")
-        sums = sum_values(reports[0].spec, reports)
-        cells = {reports[0].spec.cell(c).ref: v for c, v in sums.items()}
+        format_id, cells = await workers.run(consolidate_paths, [s.stored_path for s in latest.values()])
         return {
             "year": year,
-            "format": reports[0].spec.id,
+            "format": format_id,
             "organs": [s.organ.name for s in latest.values()],
             "cells": cells,
         }
 
     @app.get("/api/submissions/{submission_id}/report.docx")
-    def report_docx(
-        submission_id: int, user: User = Depends(current_user), session: Session = Depends(db)
+    async def report_docx(
+        submission_id: SubmissionId, user: User = Depends(current_user), session: Session = Depends(db)
     ) -> Response:
         s = visible(user, session.get(Submission, submission_id))
-        data = compiled_bytes(validate(read_report(Path(s.stored_path))), "docx")
-        audit(session, user.username, "download", f"submission {s.id} report.docx")
-        session.commit()
-        return _attachment(data, DOCX_TYPE, "report.docx")
+        data = await workers.compile(compile_stored, s.stored_path, s.filename, "docx")
+        await run_in_threadpool(_audit_download, session, user, f"submission {s.id} report.docx")
+        return _attachment(data, DOCX_TYPE, download_name(s, "政府信息公开工作年度报告", ".docx"))
 
     @app.post("/api/submissions/{submission_id}/return")
     async def return_submission(
-        submission_id: int,
-        request: Request,
+        submission_id: SubmissionId,
+        body: ReturnBody,
         user: User = Depends(current_user),
         session: Session = Depends(db),
     ) -> dict[str, Any]:
-        body = await request.json()
-        return summary(return_to_organ(session, user, submission_id, str(body.get("comment", ""))))
+        return summary(await run_in_threadpool(return_to_organ, session, user, submission_id, body.comment))
 
     @app.get("/api/dashboard")
     def dashboard(
-        user: User = Depends(current_user), session: Session = Depends(db), year: int | None = None
+        user: User = Depends(current_user), session: Session = Depends(db), year: Year | None = None
     ) -> dict[str, Any]:
-        """Organs × status of their latest submission (未提交 when none)."""
+        """Organs × status of their latest submission of ``year`` (default: last year; 未提交 when none)."""
         require_supervisor(user, "查看汇总看板")
-        return board(session, year)
+        return board(session, year or default_year())
 
     @app.get("/api/template")
-    def template(year: int, org: str = "", user: User = Depends(current_user)) -> Response:
-        from gidr_xl.spec.loader import format_for_year
-        from gidr_xl.template.writer import write_workbook
-
-        try:
-            spec = format_for_year(year)
-        except GidrError as exc:
-            raise error(400, str(exc)) from None
-        with tempfile.TemporaryDirectory(prefix="gidr-tpl-") as tmp:
-            data = write_workbook(
-                spec, Path(tmp) / "t.xlsx", org=org or (user.organ.name if user.organ else ""), year=year
-            ).read_bytes()
-        return _attachment(data, XLSX_TYPE, f"template-{year}.xlsx")
+    async def template(
+        year: Year, org: Annotated[str, Query(max_length=200)] = "", user: User = Depends(current_user)
+    ) -> Response:
+        organ = org or (user.organ.name if user.organ else "")
+        data = await workers.run(template_bytes, year, organ)
+        safe = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", organ)
+        return _attachment(data, XLSX_TYPE, f"{safe}-{year}-模板.xlsx" if safe else f"{year}-模板.xlsx")
 
     from gidr_xl.server.pages import add_pages
 
@@ -269,7 +326,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/api/audit")
     def audit_log(
-        user: User = Depends(current_user), session: Session = Depends(db), limit: int = 200
+        user: User = Depends(current_user),
+        session: Session = Depends(db),
+        limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     ) -> list[dict[str, str]]:
         """The latest audit events (who, what, when), newest first; supervisors only."""
         require_supervisor(user, "查看审计日志")
@@ -279,7 +338,8 @@ def create_app(settings: Settings) -> FastAPI:
         ]
 
     @app.get("/api/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok", "version": __version__}
+    async def health() -> dict[str, Any]:
+        """Liveness on the event loop itself (never queued behind work); pid tells the worker apart."""
+        return {"status": "ok", "version": __version__, "pid": os.getpid()}
 
     return app

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hmac
+import os
 import secrets
+import threading
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 
 _HASHER = PasswordHasher()
+# argon2 takes ~64 MiB and tens of ms per check (it releases the GIL): at most this many at once
+# per process, so a burst of logins cannot exhaust memory or every thread of the pool.
+_CHECKS = threading.BoundedSemaphore(int(os.environ.get("GIDR_MAX_PASSWORD_CHECKS", "4")))
 
 
 def hash_password(password: str) -> str:
@@ -16,12 +21,14 @@ def hash_password(password: str) -> str:
 
 
 def check_password(stored: str, password: str) -> bool:
-    try:
-        return _HASHER.verify(stored, password)
-    except VerificationError:
-        return False
-    except Exception:
-        return False
+    """Whether ``password`` matches the argon2 hash ``stored`` (never raises)."""
+    with _CHECKS:
+        try:
+            return _HASHER.verify(stored, password)
+        except VerificationError:
+            return False
+        except Exception:
+            return False
 
 
 def new_csrf_token() -> str:
