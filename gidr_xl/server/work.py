@@ -13,7 +13,6 @@ import asyncio
 import multiprocessing
 import os
 import tempfile
-import zipfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -53,8 +52,8 @@ class Checked:
 def _validated(path: Path, name: str):  # -> validate.validator.Result
     """Validate the workbook at ``path`` through the hostile-input boundary; Refused on anything unusable."""
     from gidr_xl.errors import GidrError
-    from gidr_xl.reader.opening import check_container
-    from gidr_xl.reader.workbook import read_report
+    from gidr_xl.reader.opening import open_checked
+    from gidr_xl.reader.workbook import read_package
     from gidr_xl.validate.validator import validate
 
     try:
@@ -62,13 +61,10 @@ def _validated(path: Path, name: str):  # -> validate.validator.Result
     except GateRefusal as exc:
         raise Refused(exc.status, exc.message) from None
     try:
-        check_container(path)
-        with zipfile.ZipFile(path) as zf:
-            if any(n.lower().endswith("vbaproject.bin") for n in zf.namelist()):
-                raise Refused(
-                    415, f"{name} 含有宏（VBA），为安全起见不予处理。请另存为不含宏的 .xlsx 后上传。"
-                )
-        result = validate(read_report(path))
+        package = open_checked(path)  # the one gate every entry point uses; members read once
+        if any(n.lower().endswith("vbaproject.bin") for n in package.namelist()):
+            raise Refused(415, f"{name} 含有宏（VBA），为安全起见不予处理。请另存为不含宏的 .xlsx 后上传。")
+        result = validate(read_package(package))
     except GidrError as exc:
         raise Refused(400, str(exc).replace(str(path), name)) from None
     result.report.source = name
