@@ -876,8 +876,23 @@ def test_api_refuses_cross_origin_and_form_posts(server: str) -> None:
         f"{server}/api/logout", json={}, headers={"Sec-Fetch-Site": "cross-site"}, cookies=cookies
     )
     assert site.status_code == 403
-    untokened = httpx.post(f"{server}/api/validate", files={"file": ("a.xlsx", b"x")}, cookies=cookies)
-    assert untokened.status_code == 403 and "X-CSRF-Token" in untokened.json()["error"]
+    cross_upload = httpx.post(
+        f"{server}/api/validate",
+        files={"file": ("a.xlsx", b"x")},
+        headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+        cookies=cookies,
+    )
+    assert cross_upload.status_code == 403 and "跨站" in cross_upload.json()["error"]
+    wrong_token = httpx.post(
+        f"{server}/api/validate",
+        files={"file": ("a.xlsx", b"x")},
+        headers={"X-CSRF-Token": "forged"},
+        cookies=cookies,
+    )
+    assert wrong_token.status_code == 403 and "X-CSRF-Token" in wrong_token.json()["error"]
+    # a script (no browser's Origin / Sec-Fetch-Site) may upload with its session: the file is judged
+    tool = httpx.post(f"{server}/api/validate", files={"file": ("a.xlsx", b"x")}, cookies=cookies)
+    assert tool.status_code in (400, 415) and "跨站" not in tool.json()["error"]
     assert a.get("/api/submissions").status_code == 200  # none of the refused posts logged us out
     same = a.post("/api/logout", json={}, headers={"Origin": server, "Sec-Fetch-Site": "same-origin"})
     assert same.status_code == 200

@@ -218,6 +218,16 @@ def _resolve(
             )
 
 
+def _past_header_words(flat: str, pos: int, stop: int, table: TableSpec) -> int:
+    """Where the data starts after the last 总计 of a header: a header whose words wrap over
+    several lines (“尚未 / 审结”, as word-wrapped PDF and Word tables print it) leaves further
+    header words after that 总计; skip characters of the table's own header labels and blanks."""
+    words = {ch for label in table.labels for ch in label.text if not ch.isspace()}
+    while pos < stop and (flat[pos].isspace() or flat[pos] in words):
+        pos += 1
+    return pos
+
+
 def read_t4(stream: Stream, spec: FormatSpec, lo: int, hi: int, out: Reading) -> None:
     table = spec.table("T4")
     cells = [c.id for c in sorted(table.inputs, key=lambda c: parse_span(c.span)[0])]
@@ -226,8 +236,9 @@ def read_t4(stream: Stream, spec: FormatSpec, lo: int, hi: int, out: Reading) ->
         out.unread.append("表四：没有找到表格")
         return
     out.tables_found.add("T4")
-    groups, _ = stream.run_after(header[-1].end, hi)
-    where = stream.where(header[-1].end)
+    start = _past_header_words(stream.flat, header[-1].end, hi, table)
+    groups, _ = stream.run_after(start, hi)
+    where = stream.where(start)
     if not groups:
         out.blank.extend(cells)
         return
