@@ -18,6 +18,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -483,6 +484,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return Exit.UNUSABLE
     except KeyboardInterrupt:
         return Exit.UNUSABLE
+    except BrokenPipeError:
+        # the reader of our output went away (``gidr … | head``): nothing is wrong with the input
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return Exit.OK
     except ModuleNotFoundError as exc:
         message = missing_extra_message(exc)
         if message is None:

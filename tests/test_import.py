@@ -220,3 +220,20 @@ def test_bad_files_give_a_chinese_message_naming_the_file(tmp_path: Path, capsys
         assert main(["import", str(path), "-o", str(tmp_path / "x.xlsx")]) == Exit.UNUSABLE
         err = capsys.readouterr().err
         assert name in err and "Traceback" not in err, err
+
+
+@pytest.mark.skipif(not JIANGHAI.exists(), reason="shared/reference sample not beside the checkout")
+def test_control_characters_and_oversized_reports(tmp_path: Path) -> None:
+    """Found by fuzzing: a control character in a report ended in exit 3 (illegal in a worksheet);
+    a 50 MB text ran past any budget. Now blanks, and a refusal before reading."""
+    text = JIANGHAI.read_text(encoding="utf-8")
+    dirty = tmp_path / "dirty.txt"
+    dirty.write_text(
+        text.replace("政府信息公开相关费用", "政\x1b府信息公开\x00相关费用\x7f"), encoding="utf-8"
+    )
+    assert main(["import", str(dirty), "-o", str(tmp_path / "dirty.xlsx")]) in (0, 1)
+    assert (tmp_path / "dirty.xlsx").exists()
+    big = tmp_path / "big.txt"
+    big.write_text(text * (6 * 1024 * 1024 // len(text.encode()) + 1), encoding="utf-8")
+    assert main(["import", str(big), "-o", str(tmp_path / "big.xlsx")]) == 2
+    assert not (tmp_path / "big.xlsx").exists()

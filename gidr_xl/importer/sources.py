@@ -25,6 +25,12 @@ class Line:
     cells: tuple[str, ...] = ()
 
 
+#: Upper bounds on a report file read at all: real page.html files are < 0.4 MB and their text far
+#: less; .docx / .pdf carry pictures and fonts, so they may be larger.
+MAX_TEXT_BYTES = 5 * 1024 * 1024
+MAX_PACKAGE_BYTES = 30 * 1024 * 1024
+#: C0 controls but tab, newline and return; DEL and C1 controls (what a worksheet cannot hold).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CRAWLER_KEYS = ("标题", "发布时间", "文号", "发布机构", "栏目", "原文链接", "本地目录", "来源", "作者")
 _SEPARATOR = re.compile(r"^\s*={3,}\s*正文\s*={3,}\s*$")
 _HEADER_LINE = re.compile(rf"^\s*({'|'.join(_CRAWLER_KEYS)})\s*[:：]\s*(.*)$")
@@ -246,9 +252,28 @@ def read_document(path: Path) -> Document:
         raise UnusableWorkbookError(
             f"不支持的文件类型 {path.suffix}（支持 .txt、.html、.docx、.pdf）：{path}"
         )
+    size = path.stat().st_size
+    limit = MAX_PACKAGE_BYTES if path.suffix.lower() in (".docx", ".pdf") else MAX_TEXT_BYTES
+    if size > limit:  # refused before any reading: real reports are far smaller
+        raise UnusableWorkbookError(
+            f"文件 {path} 有 {size / 1024 / 1024:.1f} MB，超过 {limit // (1024 * 1024)} MB 的上限"
+            "（已发布的年报正文通常不到 1 MB），不是可导入的年报。"
+        )
     try:
-        return reader(path)
+        document = reader(path)
     except UnusableWorkbookError:
         raise
     except Exception as exc:
         raise UnusableWorkbookError(f"无法读取文件 {path}（{type(exc).__name__}）。") from None
+    return _without_control_characters(document)
+
+
+def _without_control_characters(document: Document) -> Document:
+    """Control characters (never meaningful in a published report, and illegal in a workbook)
+    become blanks, in the text and in table cells."""
+
+    def clean(text: str) -> str:
+        return _CONTROL.sub(" ", text)
+
+    lines = [Line(clean(li.text), li.where, tuple(clean(c) for c in li.cells)) for li in document.lines]
+    return Document(lines, {k: clean(v) for k, v in document.meta.items()})
