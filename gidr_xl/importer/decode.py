@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 
 from gidr_xl.errors import UnusableWorkbookError
 
@@ -41,31 +42,24 @@ def declared_charset(raw: bytes) -> str | None:
     return _SUPERSET.get(name, name)
 
 
-def decode(raw: bytes, name: str, html: bool = False) -> tuple[str, str]:
-    """(text, encoding used); a clear Chinese error naming the file when nothing fits."""
-    for bom, encoding in _BOMS:
-        if raw.startswith(bom):
-            text = _try(raw, encoding)
-            if text is not None:
-                return text, encoding
-    if html:
-        declared = declared_charset(raw)
-        if declared:
-            text = _try(raw, declared)
-            if text is not None:
-                return text, declared
-    text = _try(raw, "utf-8")
-    if text is not None:
-        return text, "utf-8"
+def _candidates(raw: bytes, html: bool) -> Iterator[str]:
+    """Encodings in order of evidence: byte-order mark, declared charset, UTF-8, detection, GB18030."""
+    yield from (encoding for bom, encoding in _BOMS if raw.startswith(bom))
+    if html and (declared := declared_charset(raw)):
+        yield declared
+    yield "utf-8"
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw).best()
     if best is not None and best.encoding:
-        encoding = _SUPERSET.get(best.encoding.lower(), best.encoding)
+        yield _SUPERSET.get(best.encoding.lower(), best.encoding)
+    yield "gb18030"
+
+
+def decode(raw: bytes, name: str, html: bool = False) -> tuple[str, str]:
+    """(text, encoding used); a clear Chinese error naming the file when nothing fits."""
+    for encoding in _candidates(raw, html):
         text = _try(raw, encoding)
         if text is not None:
             return text, encoding
-    text = _try(raw, "gb18030")
-    if text is not None:
-        return text, "gb18030"
     raise UnusableWorkbookError(f"无法识别文件 {name} 的文字编码（已尝试 UTF-8、GB18030 及自动识别）。")
