@@ -69,6 +69,7 @@ FIXTURE_CODES = {
     "date-in-count-cell.xlsx": 1,
     "boolean-spelled-true.xlsx": 1,
     "bogus-sheet-state.xlsx": 0,
+    "phonetic-run-without-sb.xlsx": 1,
 }
 
 

@@ -279,6 +279,21 @@ def test_loadable_normalises_booleans_and_sheet_states() -> None:
     )
 
 
+def test_loadable_flattens_rich_and_phonetic_strings() -> None:
+    from gidr_xl.access.loadable import loadable_sheet, loadable_strings
+
+    sheet = (
+        b'<c r="A1" t="inlineStr"><is><t xml:space="preserve">x </t><r><rPr/><t>\xe5\xaf\x8c</t></r>'
+        b"<rPh><t>ruby</t></rPh></is></c><c r=\"B1\" t=\"inlineStr\"><is><t>plain</t></is></c>"
+    )
+    assert loadable_sheet(sheet) == (
+        b'<c r="A1" t="inlineStr"><is><t xml:space="preserve">x \xe5\xaf\x8c</t></is></c>'
+        b'<c r="B1" t="inlineStr"><is><t>plain</t></is></c>'
+    )
+    strings = b'<sst><si><t>a</t><rPh sb="0" eb="1"><t>b</t></rPh><phoneticPr fontId="1"/></si><si><t>c</t></si></sst>'
+    assert loadable_strings(strings) == b'<sst><si><t xml:space="preserve">a</t></si><si><t>c</t></si></sst>'
+
+
 def test_gate_names_the_sheet_of_a_damaged_part(tmp_path: Path, sample_path: Path) -> None:
     with zipfile.ZipFile(sample_path) as zf:
         members = {n: zf.read(n) for n in zf.namelist()}

@@ -67,8 +67,30 @@ def _retype(match: re.Match[bytes]) -> bytes:
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
 
 
+#: An inline (``<is>``) or shared (``<si>``) string with more than one plain ``<t>``: runs,
+#: phonetic runs (``<rPh>``), properties. openpyxl builds objects for each and raises on a
+#: phonetic run without its required ``sb``/``eb``; it keeps only the joined text anyway
+#: (``rich_text=False``), so the copy holds that text, as the reader reads it.
+_STRING_ITEM = re.compile(rb"<(is|si)>((?:(?!</\1>).)*?<(?:r|rPh|rPr|phoneticPr)[\s>/](?:(?!</\1>).)*)</\1>", re.S)
+_PHONETIC = re.compile(rb"<rPh[\s>].*?</rPh>|<rPh[^>]*/>", re.S)
+_TEXT = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
+
+
+def _flatten(match: re.Match[bytes]) -> bytes:
+    tag, inner = match.group(1), _PHONETIC.sub(b"", match.group(2))
+    text = b"".join(t.group(1) for t in _TEXT.finditer(inner))
+    return b"<" + tag + b'><t xml:space="preserve">' + text + b"</t></" + tag + b">"
+
+
+def loadable_strings(data: bytes) -> bytes:
+    """A shared-strings or worksheet part whose strings are plain text."""
+    return _STRING_ITEM.sub(_flatten, data) if b"<r" in data or b"<phoneticPr" in data else data
+
+
 def loadable_sheet(data: bytes) -> bytes:
-    """A worksheet part with unreadable numbers and dates re-typed as text."""
+    """A worksheet part with plain inline strings and unreadable numbers and dates re-typed
+    as text."""
+    data = loadable_strings(data)
     # most values are plain numbers: look at cells one by one only when some value is not
     if all(_plain_number(m.group(1)) or not m.group(1).strip() for m in _VALUE.finditer(data)):
         return data
@@ -93,6 +115,8 @@ def loadable(members: dict[str, bytes]) -> io.BytesIO | None:
             fixed = loadable_sheet(data)
         elif name.endswith("workbook.xml"):
             fixed = loadable_workbook(data)
+        elif name.endswith("sharedStrings.xml"):
+            fixed = loadable_strings(data)
         else:
             continue
         if fixed != data:
