@@ -284,7 +284,7 @@ def test_loadable_flattens_rich_and_phonetic_strings() -> None:
 
     sheet = (
         b'<c r="A1" t="inlineStr"><is><t xml:space="preserve">x </t><r><rPr/><t>\xe5\xaf\x8c</t></r>'
-        b"<rPh><t>ruby</t></rPh></is></c><c r=\"B1\" t=\"inlineStr\"><is><t>plain</t></is></c>"
+        b'<rPh><t>ruby</t></rPh></is></c><c r="B1" t="inlineStr"><is><t>plain</t></is></c>'
     )
     assert loadable_sheet(sheet) == (
         b'<c r="A1" t="inlineStr"><is><t xml:space="preserve">x \xe5\xaf\x8c</t></is></c>'

@@ -71,7 +71,9 @@ _VALUE = re.compile(rb"<v>([^<]*)</v>")
 #: phonetic runs (``<rPh>``), properties. openpyxl builds objects for each and raises on a
 #: phonetic run without its required ``sb``/``eb``; it keeps only the joined text anyway
 #: (``rich_text=False``), so the copy holds that text, as the reader reads it.
-_STRING_ITEM = re.compile(rb"<(is|si)>((?:(?!</\1>).)*?<(?:r|rPh|rPr|phoneticPr)[\s>/](?:(?!</\1>).)*)</\1>", re.S)
+_STRING_ITEM = re.compile(
+    rb"<(is|si)>((?:(?!</\1>).)*?<(?:r|rPh|rPr|phoneticPr)[\s>/](?:(?!</\1>).)*)</\1>", re.S
+)
 _PHONETIC = re.compile(rb"<rPh[\s>].*?</rPh>|<rPh[^>]*/>", re.S)
 _TEXT = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
 
