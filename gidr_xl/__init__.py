@@ -1,8 +1,8 @@
 """gidr-xl: spreadsheet-native toolkit for the 政府信息公开工作年度报告."""
 
-__version__ = "0.1.0"
-#: Version of the generated workbook layout; stored in every workbook's metadata sheet.
-TEMPLATE_VERSION = "1"
+from gidr_xl.version import TEMPLATE_VERSION, __version__
+
+__all__ = ["TEMPLATE_VERSION", "__version__", "main"]
 
 
 def main() -> None:

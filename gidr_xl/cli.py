@@ -25,9 +25,9 @@ from collections.abc import Sequence
 from enum import IntEnum
 from pathlib import Path
 
-from gidr_xl import __version__
 from gidr_xl.errors import GidrError, UnusableWorkbookError, UsageError
 from gidr_xl.extras import missing_extra_message
+from gidr_xl.version import __version__
 
 
 class Exit(IntEnum):

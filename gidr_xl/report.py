@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gidr_xl.model import CellId, FormatSpec
+from gidr_xl.model import CellId
+from gidr_xl.spec.compiled import CompiledFormat
 from gidr_xl.validate.findings import Finding
 from gidr_xl.values import is_number
 
@@ -13,7 +14,7 @@ from gidr_xl.values import is_number
 class Report:
     """Values of every input cell of one report, plus what reading the source revealed."""
 
-    spec: FormatSpec
+    spec: CompiledFormat
     values: dict[CellId, object]
     source: str = ""
     read_findings: list[Finding] = field(default_factory=list)

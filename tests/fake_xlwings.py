@@ -14,8 +14,8 @@ from types import SimpleNamespace
 
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
+from gidr_xl.addresses import split_address
 from gidr_xl.reader.cells import XlsxCells
-from gidr_xl.spec.addresses import split_address
 
 
 @dataclass
@@ -216,7 +216,7 @@ class FakeBook:
 
     def marked(self) -> dict[str, tuple[tuple[int, int, int] | None, str | None]]:
         """``表四!E7`` → (fill, note text) for every cell that got a fill or a note."""
-        from gidr_xl.spec.addresses import cell_at
+        from gidr_xl.addresses import cell_at
 
         out = {}
         for sheet in self.sheets:

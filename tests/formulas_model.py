@@ -13,7 +13,7 @@ import schedula as sh
 
 from gidr_xl.model import CellId, FormatSpec
 from gidr_xl.reader.formula_inputs import plain_value
-from gidr_xl.template.layout import CheckCell
+from gidr_xl.spec.layout import CheckCell
 
 
 class FormulasWorkbook:

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from gidr_xl.model import CellType, FormatSpec
 from gidr_xl.reader.cells import _relationships, _sheet_paths, _workbook_part
-from gidr_xl.template.layout import DETAIL_SHEET, META_SHEET
+from gidr_xl.spec.layout import DETAIL_SHEET, META_SHEET
 
 FAMILIES = ("value", "structure", "zip")
 ANY = frozenset({0, 1, 2})

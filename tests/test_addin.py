@@ -28,12 +28,12 @@ from gidr_xl.outputs.annotate import (
     SUSPECT_RGB,
     annotate,
     clear_previous_marks,
-    validate_book,
 )
-from gidr_xl.reader.workbook import read_report
+from gidr_xl.reader.workbook import read_book, read_report
 from gidr_xl.samples import load_sample
 from gidr_xl.spec.loader import load_format
 from gidr_xl.template.writer import write_workbook
+from gidr_xl.validate.validator import validate
 from tests.fake_xlwings import FakeBook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,11 +118,11 @@ def test_annotate_copy_marks_the_same_cells_and_keeps_every_value(
 def test_rerun_clears_marks_of_fixed_cells(three_faults, tmp_path: Path) -> None:
     path, expected = three_faults
     book = OpenpyxlBook(path)
-    annotate(book, validate_book(book))
+    annotate(book, validate(read_book(book)))
     spec = load_format("gb2021")
     total = spec.cell(CellId("T4", ("行政复议", "总计")))
     book.wb[total.sheet][total.address] = 4  # staff fix the sum
-    annotate(book, validate_book(book))
+    annotate(book, validate(read_book(book)))
     for address in ("A7", "B7", "C7", "D7", "E7"):  # the suspects are gone with the fault
         cell = book.wb["表四"][address]
         assert cell.comment is None and cell.fill.fgColor.rgb.endswith("FFF9DB"), address
@@ -321,7 +321,7 @@ def test_a_typing_slip_is_named_in_the_note(tmp_path: Path) -> None:
         values[CellId("T3", key)] += 5  # type: ignore[operator]  # consistent; the leaf becomes 25
     values[CellId("T3", ("三.一", "自然人"))] = 52
     book = OpenpyxlBook(write_workbook(spec, tmp_path / "颠倒.xlsx", values=values))
-    annotate(book, validate_book(book))
+    annotate(book, validate(read_book(book)))
     ref = spec.cell(CellId("T3", ("三.一", "自然人")))
     note = book.wb[ref.sheet][ref.address].comment.text
     assert "可能应为 25（当前为 52）" in note and "疑似输入错误：两位数字颠倒" in note
@@ -345,7 +345,7 @@ def test_mark_and_clear_restore_exactly_what_was_there(jianghai_d9: Path, tmp_pa
     d9.fill = openpyxl.styles.PatternFill("solid", fgColor="FFCC99")
     b5.comment = openpyxl.comments.Comment("无关的批注", "李四")  # never marked: must stay as is
     before = _looks(book)
-    marked = annotate(book, validate_book(book))
+    marked = annotate(book, validate(read_book(book)))
     assert marked[0] == "表三!D9" and {"表三!J9", "表三!D28"} <= set(marked)
     assert d9.comment.text.startswith("[错误定位]") and d9.fill.fgColor.rgb.endswith(_hex(SUSPECT_RGB))
     assert clear_previous_marks(book, set()) == len(marked)
@@ -359,10 +359,10 @@ def test_mark_and_clear_restore_exactly_what_was_there(jianghai_d9: Path, tmp_pa
     assert clear_previous_marks(book, set()) == 0  # nothing left to clear; nothing else touched
     assert _looks(book) == after
     # a mark the staff changed by hand afterwards is left as they made it
-    annotate(book, validate_book(book))
+    annotate(book, validate(read_book(book)))
     j9.fill = openpyxl.styles.PatternFill("solid", fgColor="00FF00")
     book.wb["表三"]["D9"] = 1  # the fix
-    annotate(book, validate_book(book))
+    annotate(book, validate(read_book(book)))
     assert j9.fill.fgColor.rgb.endswith("00FF00") and j9.comment is None
     assert (d9.comment.text, d9.comment.author) == ("已与窗口登记核对", "张三")
     assert [r for r in book.wb[RESULT_SHEET].iter_rows(min_row=3, values_only=True) if r[0]] == []
@@ -371,11 +371,11 @@ def test_mark_and_clear_restore_exactly_what_was_there(jianghai_d9: Path, tmp_pa
 def test_the_annotated_copy_keeps_the_record_for_the_next_run(jianghai_d9: Path, tmp_path: Path) -> None:
     book = OpenpyxlBook(jianghai_d9)
     book.wb["表三"]["D9"].comment = openpyxl.comments.Comment("自己的批注", "张三")
-    annotate(book, validate_book(book))
+    annotate(book, validate(read_book(book)))
     copy = OpenpyxlBook(book.save_as(tmp_path / "副本.xlsx"))  # marks survive a save and reload
     assert read_report(tmp_path / "副本.xlsx").values == read_report(jianghai_d9).values
     copy.wb["表三"]["D9"] = 1
-    annotate(copy, validate_book(copy))
+    annotate(copy, validate(read_book(copy)))
     d9 = copy.wb["表三"]["D9"]
     assert d9.comment.text == "自己的批注" and d9.fill.fgColor.rgb.endswith("FFF9DB")
 

@@ -17,10 +17,8 @@ from gidr_xl.model import FormatSpec
 from gidr_xl.office import convert, soffice
 from gidr_xl.reader.workbook import read_report
 from gidr_xl.report import Report
-from gidr_xl.rules.catalog import instances
 from gidr_xl.rules.excel import FAIL, PASS, SKIP
 from gidr_xl.samples import load_sample
-from gidr_xl.template.layout import check_cells
 from gidr_xl.template.writer import write_workbook
 from gidr_xl.validate.validator import validate
 from tests.conftest import SAMPLES
@@ -49,8 +47,8 @@ def _fillings(spec: FormatSpec, count: int, seed: int):
 
 
 def _disagreements(spec, engine, values, which) -> list[str]:
-    cells = check_cells(spec)
-    chosen = [i for i in instances(spec) if which(i)]
+    cells = spec.check_cells
+    chosen = [i for i in spec.instances if which(i)]
     excel = engine.evaluate(values, [cells[i.id] for i in chosen])
     python = validate(Report(spec, values)).outcomes
     out = []
@@ -108,7 +106,7 @@ def test_libreoffice_recalculation_agrees(spec: FormatSpec, workdir: Path) -> No
             values[t3[1].id] = "12"  # a number stored as text: not a number in Excel
         paths.append(write_workbook(spec, workdir / "lo-in" / f"{spec.id}-{n}-{kind}.xlsx", values=values))
     recalculated = convert(paths, "xlsx", workdir / "lo-out" / spec.id)
-    cells = check_cells(spec)
+    cells = spec.check_cells
     for original, calc in zip(paths, recalculated, strict=True):
         python = validate(read_report(original)).outcomes
         wb = openpyxl.load_workbook(calc, data_only=True, read_only=True)

@@ -13,6 +13,7 @@ import pytest
 from docx.oxml.ns import qn
 from lxml import html as lxml_html
 
+from gidr_xl.addresses import parse_span
 from gidr_xl.cli import Exit, main
 from gidr_xl.compile import compile_report, planned_outputs
 from gidr_xl.model import CellId, FormatSpec
@@ -20,7 +21,6 @@ from gidr_xl.office import soffice
 from gidr_xl.outputs.document import DRAFT_MARK, build_document, format_value
 from gidr_xl.outputs.nobreak import WORD_JOINER
 from gidr_xl.reader.workbook import read_report
-from gidr_xl.spec.addresses import parse_span
 from gidr_xl.validate.validator import validate
 from tests.conftest import REFERENCE
 

@@ -16,9 +16,8 @@ from gidr_xl.reader.workbook import read_report
 from gidr_xl.report import Report
 from gidr_xl.samples import load_sample
 from gidr_xl.spec.loader import load_format
-from gidr_xl.template.layout import check_cells
 from gidr_xl.template.writer import write_workbook
-from gidr_xl.validate.localize import linear_equations, localize, typing_slip
+from gidr_xl.validate.localize import localize, typing_slip
 from gidr_xl.validate.validator import validate
 from tests.fillings import valid_filling
 
@@ -99,7 +98,7 @@ def test_prior_of_the_other_format_and_wrong_year() -> None:
 def test_tampered_check_formulas_are_named(tmp_path: Path) -> None:
     spec, values = load_sample("jianghai-2019")
     path = write_workbook(spec, tmp_path / "a.xlsx", values=values)
-    cells = check_cells(spec)
+    cells = spec.check_cells
     wb = openpyxl.load_workbook(path)
     visible, hidden = cells["T3-3[一]"], cells["V-REQ[T3[一][自然人]]"]
     wb[visible.sheet][visible.address] = "通过"  # overwritten with a constant
@@ -151,7 +150,7 @@ def _plant_slip(value: int, rng: random.Random) -> int | None:
 def test_localisation_names_the_planted_cell(capsys) -> None:
     spec = load_format("2021")
     rng = random.Random(1)
-    relation_cells = sorted({c for coef, _ in linear_equations(spec) for c in coef})
+    relation_cells = sorted({c for coef, _ in spec.linear_equations for c in coef})
     hits = total = unique = 0
     while total < 100:
         values = valid_filling(spec, rng, scale=20)

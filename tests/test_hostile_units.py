@@ -13,9 +13,9 @@ import pytest
 from openpyxl import load_workbook
 
 from gidr_xl.errors import UnusableWorkbookError
+from gidr_xl.opening import check_xml, open_checked
 from gidr_xl.reader.formula_guard import inspect, refusals
 from gidr_xl.reader.formula_inputs import TIMED_OUT, evaluate
-from gidr_xl.reader.opening import check_xml, open_checked
 from gidr_xl.values import (
     EXACT_INT_MAX,
     ExcelError,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from gidr_xl.addresses import parse_span
 from gidr_xl.importer.classify import CONSISTENT, INCONSISTENT, NO_TABLES, PARTLY_UNREAD, assess
 from gidr_xl.importer.digits import piece_unit, piece_value
 from gidr_xl.importer.labels import same_row
@@ -20,7 +21,6 @@ from gidr_xl.importer.stream import skeleton
 from gidr_xl.importer.tables import row_labels
 from gidr_xl.importer.workbook import import_report
 from gidr_xl.model import CellId
-from gidr_xl.spec.addresses import parse_span
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
 pytestmark = pytest.mark.skipif(not (REAL / "expected.json").exists(), reason="shared/corpus/real absent")

@@ -10,7 +10,6 @@ import pytest
 from gidr_xl.errors import SpecError
 from gidr_xl.model import CellId
 from gidr_xl.rules import ast
-from gidr_xl.rules.catalog import instances
 from gidr_xl.rules.excel import compile_instance, compile_node, number_literal
 from gidr_xl.rules.parse import RuleSyntaxError, parse
 from gidr_xl.rules.python import compile_node as py_node
@@ -73,7 +72,7 @@ def test_keys_with_dots_and_slashes_parse_as_literal_keys() -> None:
 
 def test_expansion_binds_loops_and_generators() -> None:
     spec = load_format("2021")
-    t32 = [i for i in instances(spec) if i.rule.id == "T3-2"]
+    t32 = [i for i in spec.instances if i.rule.id == "T3-2"]
     assert [i.key for i in t32] == list(spec.groups["C7"])
     first = t32[0]
     assert first.id == "T3-2[自然人]" and first.guarded
@@ -105,7 +104,7 @@ def test_both_compilers_walk_the_same_tree() -> None:
 
 def test_guarded_relation_formula_skips_blanks() -> None:
     spec = load_format("2019")
-    inst = next(i for i in instances(spec) if i.id == "T3-3[一]")
+    inst = next(i for i in spec.instances if i.id == "T3-3[一]")
     formula = compile_instance(inst, lambda c: spec.cell(c).address)
     assert formula == '=IF(COUNT(D7:J7)<7,"未校验",IF(J7=SUM(D7:I7),"通过","不通过"))'
 

@@ -14,17 +14,15 @@ import pytest
 from openpyxl.utils.cell import absolute_coordinate
 from openpyxl.worksheet.worksheet import Worksheet
 
+from gidr_xl.addresses import parse_span, top_left
 from gidr_xl.model import FormatSpec
 from gidr_xl.office import convert, soffice
-from gidr_xl.rules.catalog import instances
 from gidr_xl.samples import load_sample
-from gidr_xl.spec.addresses import parse_span, top_left
-from gidr_xl.template.layout import (
+from gidr_xl.spec.layout import (
     CHECK_FIRST_ROW,
     CHECK_SHEET,
     DETAIL_SHEET,
     META_SHEET,
-    check_cells,
     defined_name,
 )
 from tests.conftest import REFERENCE, SAMPLES
@@ -86,7 +84,7 @@ def test_labels_and_checks_are_locked_and_sheets_protected(spec: FormatSpec, wb:
     for table in spec.tables:
         for lab in table.labels:
             assert wb[table.sheet][top_left(lab.span)].protection.locked
-    for where in check_cells(spec).values():
+    for where in spec.check_cells.values():
         assert wb[where.sheet][where.address].protection.locked
 
 
@@ -104,12 +102,12 @@ def test_protection_allows_formatting_rows_and_columns(spec: FormatSpec, templat
 
 
 def test_every_rule_instance_has_a_live_formula(spec: FormatSpec, wb: openpyxl.Workbook) -> None:
-    cells = check_cells(spec)
-    assert len(cells) == len(instances(spec))
-    for inst in instances(spec):
+    cells = spec.check_cells
+    assert len(cells) == len(spec.instances)
+    for inst in spec.instances:
         value = wb[cells[inst.id].sheet][cells[inst.id].address].value
         assert isinstance(value, str) and value.startswith("="), inst.id
-    for rule in {i.rule.id: i.rule for i in instances(spec)}.values():
+    for rule in {i.rule.id: i.rule for i in spec.instances}.values():
         summary = [
             r for r in wb[CHECK_SHEET].iter_rows(values_only=True) if r[0] and str(r[0]).startswith(rule.id)
         ]

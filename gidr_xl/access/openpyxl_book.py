@@ -16,7 +16,7 @@ from openpyxl.xml.functions import fromstring, tostring
 from gidr_xl.access import RGB, Grid, Look
 from gidr_xl.access.loadable import loadable
 from gidr_xl.errors import UnusableWorkbookError
-from gidr_xl.reader.opening import open_checked
+from gidr_xl.opening import open_checked
 
 NOTE_AUTHOR = "gidr-xl"
 

@@ -16,7 +16,7 @@ from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from gidr_xl.access import RGB, Grid, Look
-from gidr_xl.spec.addresses import cell_at
+from gidr_xl.addresses import cell_at
 
 
 class XlwingsBook:

@@ -18,7 +18,9 @@ from gidr_xl.access.xlwings_book import XlwingsBook
 from gidr_xl.addin import NO_WORKBOOK_MESSAGE, TITLE
 from gidr_xl.addin.prior import prior_report
 from gidr_xl.errors import GidrError
-from gidr_xl.outputs.annotate import annotate, summary_line, validate_book
+from gidr_xl.outputs.annotate import annotate, summary_line
+from gidr_xl.reader.workbook import read_book
+from gidr_xl.validate.validator import validate
 
 WORKING = "正在校验…"
 PROTECTED_VIEW = (
@@ -94,7 +96,7 @@ def _run(access: XlwingsBook) -> str:
         access.alert(PROTECTED_VIEW, TITLE, mode="critical")
         return PROTECTED_VIEW
     try:
-        result = validate_book(access, prior_report(access, TITLE))
+        result = validate(read_book(access), prior_report(access, TITLE))
     except GidrError as exc:
         access.alert(str(exc), TITLE, mode="critical")
         return str(exc)

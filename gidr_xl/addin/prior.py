@@ -4,24 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gidr_xl.access.meta import META_EXTENT, PRIOR_DECLINED, PRIOR_KEY, read_meta, remember
 from gidr_xl.access.xlwings_book import XlwingsBook
 from gidr_xl.errors import GidrError
-from gidr_xl.reader.workbook import META_EXTENT, read_meta, read_report
+from gidr_xl.reader.workbook import read_report
 from gidr_xl.report import Report
-from gidr_xl.template.layout import META_SHEET
-
-PRIOR_KEY = "prior_workbook"
-DECLINED = "（不核对）"
-
-
-def remember(access: XlwingsBook, meta_cells: dict, value: str) -> None:
-    """Write the choice into the metadata sheet (its own row, reused next time)."""
-    keys = {
-        int(a[1:]): v for (sheet, a), v in meta_cells.items() if sheet == META_SHEET and a.startswith("A")
-    }
-    row = next((r for r, v in keys.items() if v == PRIOR_KEY), max(keys, default=0) + 1)
-    access.write_cell(META_SHEET, f"A{row}", PRIOR_KEY)
-    access.write_cell(META_SHEET, f"B{row}", value)
 
 
 def prior_report(access: XlwingsBook, title: str) -> Report | None:
@@ -36,9 +23,9 @@ def prior_report(access: XlwingsBook, title: str) -> Report | None:
         )
         chosen = (
             access.ask_for_workbook("请选择上年度的年报工作簿") if answer == "yes" else None
-        ) or DECLINED
-        remember(access, meta_cells, chosen)
-    if chosen == DECLINED or not chosen:
+        ) or PRIOR_DECLINED
+        remember(access, meta_cells, PRIOR_KEY, chosen)
+    if chosen == PRIOR_DECLINED or not chosen:
         return None
     try:
         return read_report(Path(chosen))

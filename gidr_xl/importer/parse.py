@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from gidr_xl.addresses import parse_span
 from gidr_xl.importer.labels import sections as label_sections
 from gidr_xl.importer.meta import read_metadata
 from gidr_xl.importer.sources import Line
@@ -17,7 +18,6 @@ from gidr_xl.importer.stream import Stream, find_sections
 from gidr_xl.importer.tables import HOW_DIRECT, Reading, read_t2, read_t3, read_t4
 from gidr_xl.model import CellId, FormatSpec, TableSpec
 from gidr_xl.report import Report
-from gidr_xl.spec.addresses import parse_span
 from gidr_xl.spec.loader import format_for_year, load_format
 
 _PUNCT = str.maketrans({"(": "（", ")": "）", ",": "，", ":": "：", ";": "；", '"': "“", "．": "."})

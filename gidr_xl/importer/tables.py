@@ -13,6 +13,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
+from gidr_xl.addresses import parse_span
 from gidr_xl.importer.digits import (
     group_splits,
     grouped_total_check,
@@ -23,9 +24,7 @@ from gidr_xl.importer.digits import (
 from gidr_xl.importer.labels import aliases, equivalent_column, same_row, t2_layout_markers
 from gidr_xl.importer.stream import Found, Stream, best_chain
 from gidr_xl.model import CellId, FormatSpec, TableSpec
-from gidr_xl.rules.catalog import instances
 from gidr_xl.rules.python import compile_instance
-from gidr_xl.spec.addresses import parse_span
 from gidr_xl.spec.loader import load_format
 
 _ITEM = re.compile(r"^(\d{1,2}[.、])")
@@ -120,7 +119,7 @@ def _row_groups(
 def _relations(spec: FormatSpec, table_id: str):
     return [
         compile_instance(i)
-        for i in instances(spec)
+        for i in spec.instances
         if i.guarded and i.cells and all(c.table == table_id for c in i.cells)
     ]
 

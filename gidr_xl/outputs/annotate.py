@@ -16,20 +16,18 @@ import hashlib
 from dataclasses import dataclass
 
 from gidr_xl.access import RGB, BookAccess, Look
+from gidr_xl.access.meta import MAX_RECORDED, read_marks, write_marks
+from gidr_xl.addresses import quote_sheet
 from gidr_xl.model import Severity
-from gidr_xl.reader.workbook import META_EXTENT, extent, read_meta, report_from_cells, spec_of
-from gidr_xl.report import Report
-from gidr_xl.spec.addresses import quote_sheet
-from gidr_xl.template.layout import META_SHEET
+from gidr_xl.spec.layout import META_SHEET
 from gidr_xl.validate.findings import Finding
-from gidr_xl.validate.validator import Result, validate
+from gidr_xl.validate.validator import Result
 from gidr_xl.values import display
 
 RESULT_SHEET = "校验结果"
 RESULT_HEADER = ["级别", "规则", "说明", "单元格", "依据"]
 REF_COLUMN = "D"  # where older versions listed the marked cells (read back to clear them)
 FIRST_FINDING_ROW = 3
-MAX_REMEMBERED = 5000
 #: Pale yellow of input cells in the generated template (restored by marks of older versions).
 INPUT_RGB: RGB = (0xFF, 0xF9, 0xDB)
 LABEL_RGB: RGB = (0xED, 0xED, 0xED)
@@ -38,26 +36,6 @@ MARK_RGB: dict[Severity, RGB] = {Severity.ERROR: (0xFF, 0xC7, 0xCE), Severity.WA
 SUSPECT_RGB: RGB = (0xBD, 0xD7, 0xEE)
 SUSPECT_LEVEL = "疑似填错"
 SUSPECT_BASIS = "错误定位：使全部勾稽关系同时成立的最小改动"
-
-#: The record of marked cells in the metadata sheet: a header row, then one row per cell:
-#: cell, fill before, note before, note author before, fill after, note after (as hashes).
-RECORD_COLUMN = 4  # D (columns A and B hold the metadata keys and values)
-RECORD_HEADER = ["marked_cell", "fill_before", "note_before", "author_before", "fill_after", "note_after"]
-_TEXT = "t:"  # prefix of every recorded text: Excel would turn "=…" into a formula, "12" into a number
-
-
-def read_book(book: BookAccess) -> Report:
-    """Read the workbook through ``book`` (one bulk read per sheet)."""
-    meta_cells = book.read(META_EXTENT)
-    spec = spec_of(read_meta(meta_cells, book.source), book.source)
-    grid = book.read(extent(spec))
-    return report_from_cells(meta_cells, grid, book.sheet_names(), book.source)
-
-
-def validate_book(book: BookAccess, prior: Report | None = None) -> Result:
-    """Read the workbook through ``book`` and validate it (against last year's, if given)."""
-    return validate(read_book(book), prior)
-
 
 def _split(ref: str) -> tuple[str, str]:
     sheet, _, address = ref.rpartition("!")
@@ -132,47 +110,13 @@ def suspects(result: Result) -> list[Suspect]:
     return out
 
 
-def _text(value: str | None) -> str | None:
-    return None if value is None else _TEXT + value
-
-
-def _untext(value: object) -> str | None:
-    return value[len(_TEXT) :] if isinstance(value, str) and value.startswith(_TEXT) else None
-
-
 def _digest(value: str | None) -> str:
     return "" if value is None else hashlib.sha256(value.encode("utf-8")).hexdigest()[:20]
 
 
-def _record(book: BookAccess) -> list[tuple[str, Look, str, str]] | None:
-    """(cell, look before the mark, fill digest after, note digest after) of the previous run;
-    None when the workbook was never marked by a version that keeps the record."""
-    header, *listed = book.read_column(META_SHEET, "D", 1, MAX_REMEMBERED + 1)
-    if header != RECORD_HEADER[0]:
-        return None
-    count = next((i for i, v in enumerate(listed) if v is None), len(listed))
-    if count == 0:
-        return []
-    width = RECORD_COLUMN + len(RECORD_HEADER) - 1
-    grid = book.read({META_SHEET: (width, count + 1)})
-    out = []
-    for row in range(2, count + 2):
-        cells = [grid.get((META_SHEET, f"{chr(64 + RECORD_COLUMN + i)}{row}")) for i in range(6)]
-        ref = _untext(cells[0])
-        if ref and "!" in ref:
-            before = Look(_untext(cells[1]) or "", _untext(cells[2]), _untext(cells[3]) or "")
-            out.append((ref, before, _untext(cells[4]) or "", _untext(cells[5]) or ""))
-    return out
-
-
-def _write_record(book: BookAccess, rows: list[list[object]], old_count: int) -> None:
-    blank: list[list[object]] = [[None] * len(RECORD_HEADER)] * max(0, old_count - len(rows))
-    book.write_rows(META_SHEET, 1, RECORD_COLUMN, [list(RECORD_HEADER), *rows, *blank])
-
-
 def _legacy_clear(book: BookAccess, input_refs: set[str]) -> int:
     """Workbooks marked by versions without the record: the cells are listed on 校验结果."""
-    listed = book.read_column(RESULT_SHEET, REF_COLUMN, FIRST_FINDING_ROW, FIRST_FINDING_ROW + MAX_REMEMBERED)
+    listed = book.read_column(RESULT_SHEET, REF_COLUMN, FIRST_FINDING_ROW, FIRST_FINDING_ROW + MAX_RECORDED)
     refs = {str(v) for v in listed if isinstance(v, str) and "!" in v}
     for ref in refs:
         sheet, address = _split(ref)
@@ -188,7 +132,7 @@ def clear_previous_marks(book: BookAccess, input_refs: set[str]) -> int:
     A fill or note changed by hand since then is left alone. Returns the number of cells."""
     if META_SHEET not in book.sheet_names():
         return 0
-    record = _record(book)
+    record = read_marks(book)
     if record is None:
         return _legacy_clear(book, input_refs) if RESULT_SHEET in book.sheet_names() else 0
     names = set(book.sheet_names())
@@ -200,7 +144,7 @@ def clear_previous_marks(book: BookAccess, input_refs: set[str]) -> int:
         fill, note = _digest(now.fill) == fill_after, _digest(now.note) == note_after
         if fill or note:
             book.restore(sheet, address, before, fill=fill, note=note)
-    _write_record(book, [], len(record))
+    write_marks(book, [], len(record))
     return len(record)
 
 
@@ -235,7 +179,7 @@ def annotate(book: BookAccess, result: Result, when: dt.datetime | None = None) 
     named = suspects(result)
     marks = _marks(result, named)
     names = set(book.sheet_names())
-    record: list[list[object]] = []
+    record: list[tuple[str, Look, str, str]] = []
     skipped: list[str] = []
     for ref, (rgb, note) in marks.items():
         sheet, address = _split(ref)
@@ -246,12 +190,9 @@ def annotate(book: BookAccess, result: Result, when: dt.datetime | None = None) 
         book.set_fill(sheet, address, rgb)
         book.set_note(sheet, address, note)
         after = book.look(sheet, address)
-        record.append(
-            [_text(v) for v in (ref, before.fill, before.note, before.author)]
-            + [_text(_digest(after.fill)), _text(_digest(after.note))]
-        )
+        record.append((ref, before, _digest(after.fill), _digest(after.note)))
     if record:
-        _write_record(book, record, 0)
+        write_marks(book, record, 0)
     rows: list[list[object]] = [[summary_line(result, when)], RESULT_HEADER]
     listed = [(s.row(), s.ref) for s in named]
     for finding in result.findings:

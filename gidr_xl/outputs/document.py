@@ -8,9 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from gidr_xl.addresses import parse_span
 from gidr_xl.model import CellId, CellType, FormSpec, TableSpec
 from gidr_xl.report import Report
-from gidr_xl.spec.addresses import parse_span
 from gidr_xl.values import display, is_blank, is_number
 
 #: Printed on every page of a report built with --force despite errors.

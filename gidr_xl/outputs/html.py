@@ -11,10 +11,10 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from gidr_xl import __version__
 from gidr_xl.outputs.document import Document, GridCell, Table
 from gidr_xl.outputs.nobreak import spans
 from gidr_xl.outputs.words import keeps_words, words
+from gidr_xl.version import __version__
 
 
 def rows(table: Table) -> list[list[GridCell]]:

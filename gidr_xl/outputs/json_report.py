@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gidr_xl import __version__
 from gidr_xl.validate.validator import Result
+from gidr_xl.version import __version__
 
 
 def to_dict(result: Result) -> dict[str, Any]:

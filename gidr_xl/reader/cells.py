@@ -28,7 +28,7 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils.cell import get_column_letter
 from openpyxl.utils.datetime import from_ISO8601
 
-from gidr_xl.reader.opening import Package
+from gidr_xl.opening import Package
 from gidr_xl.values import ExcelError
 
 #: SpreadsheetML main namespace: Transitional, and Strict (ISO/IEC 29500-1 Strict, Annex A)

@@ -11,59 +11,20 @@ from pathlib import Path
 
 from openpyxl.utils.datetime import to_excel
 
+from gidr_xl.access import BookAccess, Grid
+from gidr_xl.access.meta import FORMAT_KEY, GENERATOR_KEY, META_EXTENT, SPEC_HASH_KEY, read_meta
+from gidr_xl.addresses import top_left
 from gidr_xl.errors import SpecError, UnusableWorkbookError
 from gidr_xl.model import CellId, CellType, FormatSpec, Severity
+from gidr_xl.opening import Package, open_checked
 from gidr_xl.reader.cells import XlsxCells
-from gidr_xl.reader.integrity import check_extent, check_formula_findings
-from gidr_xl.reader.opening import Package, open_checked
+from gidr_xl.reader.integrity import check_formula_findings
 from gidr_xl.report import Report
-from gidr_xl.spec.addresses import parse_span, top_left
+from gidr_xl.spec.layout import DETAIL_SHEET
 from gidr_xl.spec.loader import load_format
-from gidr_xl.template.layout import DETAIL_SHEET, META_SHEET
 from gidr_xl.validate import findings as F
 from gidr_xl.validate.findings import Finding, FindingCell
 from gidr_xl.values import ExcelError, display, number_problem
-
-Grid = dict[tuple[str, str], object]
-
-
-def read_meta(cells: Grid, name: str) -> dict[str, str]:
-    """Key/value pairs of the hidden metadata sheet; refuses workbooks that are not ours."""
-    meta = {}
-    for row in range(1, 51):
-        key = cells.get((META_SHEET, f"A{row}"))
-        if key is not None:
-            value = cells.get((META_SHEET, f"B{row}"))
-            meta[str(key)] = "" if value is None else str(value)
-    if not meta:
-        raise UnusableWorkbookError(
-            f"文件 {name} 不是 gidr-xl 生成的年报工作簿（缺少元数据工作表）。请用 gidr new 生成模板，填写后再校验。"
-        )
-    return meta
-
-
-_EXTENTS: dict[str, dict[str, tuple[int, int]]] = {}
-
-
-def extent(spec: FormatSpec) -> dict[str, tuple[int, int]]:
-    """Per sheet, the bottom-right corner of every cell the spec knows (labels, inputs, checks)."""
-    if spec.sha256 not in _EXTENTS:
-        _EXTENTS[spec.sha256] = _extent(spec)
-    return _EXTENTS[spec.sha256]
-
-
-def _extent(spec: FormatSpec) -> dict[str, tuple[int, int]]:
-    wanted: dict[str, tuple[int, int]] = {}
-    spans = [(c.sheet, c.address) for c in spec.inputs]
-    spans += [(t.sheet, lab.span) for t in spec.tables for lab in t.labels]
-    for sheet, span in spans:
-        _, _, col, row = parse_span(span)
-        c, r = wanted.get(sheet, (0, 0))
-        wanted[sheet] = (max(c, col), max(r, row))
-    for sheet, (col, row) in check_extent(spec).items():
-        c, r = wanted.get(sheet, (0, 0))
-        wanted[sheet] = (max(c, col), max(r, row))
-    return wanted
 
 
 def _normal(text: object) -> str:
@@ -164,10 +125,6 @@ def _out_of_range(spec: FormatSpec, values: dict[CellId, object]) -> list[Findin
     return out
 
 
-#: Where the metadata lives: read it first to know which format (and so which cells) to read.
-META_EXTENT = {META_SHEET: (2, 50)}
-
-
 def report_from_cells(meta_cells: Grid, grid: Grid, sheets: list[str], source: str) -> Report:
     """Assemble the report from raw cell contents, however they were read (file or live Excel)."""
     meta = read_meta(meta_cells, source)
@@ -176,18 +133,27 @@ def report_from_cells(meta_cells: Grid, grid: Grid, sheets: list[str], source: s
     read_findings = _structure(spec, grid, missing)
     if not read_findings:  # with tables restructured, every check cell has moved as well
         read_findings += check_formula_findings(spec, grid)
-    if meta.get("spec_sha256") and meta["spec_sha256"] != spec.sha256:
+    if meta.get(SPEC_HASH_KEY) and meta[SPEC_HASH_KEY] != spec.sha256:
         read_findings.append(
             Finding(
                 F.TEMPLATE_OUTDATED,
                 Severity.WARNING,
                 "模板版本与当前规范不同",
-                f"该工作簿由 {meta.get('generator', '旧版 gidr-xl')} 生成，其格式规范与当前版本不同；"
+                f"该工作簿由 {meta.get(GENERATOR_KEY, '旧版 gidr-xl')} 生成，其格式规范与当前版本不同；"
                 "校验按当前规范进行，如有结构错误请用 gidr new 重新生成模板。",
             )
         )
     values, notes = _values(spec, grid)
     return Report(spec=spec, values=values, source=source, read_findings=read_findings + notes)
+
+
+def read_book(book: BookAccess) -> Report:
+    """Read a workbook through the access layer (live Excel, or a file loaded for marking):
+    the same cells and the same checks as :func:`read_package`, one bulk read per sheet."""
+    meta_cells = book.read(META_EXTENT)
+    spec = spec_of(read_meta(meta_cells, book.source), book.source)
+    grid = book.read(spec.read_extent)
+    return report_from_cells(meta_cells, grid, book.sheet_names(), book.source)
 
 
 def read_report(path: Path) -> Report:
@@ -196,14 +162,14 @@ def read_report(path: Path) -> Report:
 
 
 def read_package(package: Package) -> Report:
-    """Read a workbook that passed the gate (:func:`~gidr_xl.reader.opening.open_checked`):
+    """Read a workbook that passed the gate (:func:`~gidr_xl.opening.open_checked`):
     what the server or any caller holding checked members uses, so nothing is opened twice."""
     name = package.source
     try:
         with XlsxCells(package) as book:
             meta_cells = book.read(META_EXTENT)
             spec = spec_of(read_meta(meta_cells, name), name)
-            grid = book.read(extent(spec), formulas_only=frozenset({DETAIL_SHEET}))
+            grid = book.read(spec.read_extent, formulas_only=frozenset({DETAIL_SHEET}))
             sheets = book.sheet_names
     except UnusableWorkbookError:
         raise
@@ -216,7 +182,7 @@ def read_package(package: Package) -> Report:
 
 def spec_of(meta: dict[str, str], path: str) -> FormatSpec:
     """The format a workbook declares in its metadata."""
-    fid = meta.get("format", "")
+    fid = meta.get(FORMAT_KEY, "")
     try:
         return load_format(fid)
     except SpecError:

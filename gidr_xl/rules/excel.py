@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from gidr_xl.addresses import cell_at, split_address
 from gidr_xl.model import CellId
 from gidr_xl.rules import ast
 from gidr_xl.rules.expand import RuleInstance
-from gidr_xl.spec.addresses import cell_at, split_address
 
 #: CellId → formula reference (``D7`` or ``'表三'!D7``), as seen from the formula's sheet.
 RefOf = Callable[[CellId], str]

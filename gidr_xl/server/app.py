@@ -1,6 +1,6 @@
 """The submission server's JSON API (FastAPI). Pages, PostgreSQL runs and browser tests: see #6.
 
-Every upload passes the same hostile-input boundary as the CLI (reader/opening.py: size,
+Every upload passes the same hostile-input boundary as the CLI (opening.py: size,
 zip-bomb ratio, encryption, non-workbooks) plus a size limit and a macro check here; nothing in
 an upload is ever executed. A file is stored and fsynced before its database row is committed.
 """
@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
-from gidr_xl import __version__
 from gidr_xl.server.accounts import LoginRefused, authenticate, end_sessions, session_valid
 from gidr_xl.server.config import Settings
 from gidr_xl.server.db import AuditEvent, Submission, User, make_engine, make_sessions
@@ -58,6 +57,7 @@ from gidr_xl.server.work import (
     consolidate_paths,
     template_bytes,
 )
+from gidr_xl.version import __version__
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

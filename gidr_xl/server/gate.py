@@ -1,6 +1,6 @@
 """The server's upload gate: cheap limits on the zip container before any workbook parser runs.
 
-The reader (reader/opening.py) already refuses non-workbooks, encryption and blatant zip bombs.
+The reader (opening.py) already refuses non-workbooks, encryption and blatant zip bombs.
 A server that takes files from many hands needs tighter limits sized to real annual reports
 (well under 1 MB uncompressed; a few MB when re-saved by Excel): a cap on the total uncompressed
 size and on the number of cells, counted while streaming the sheet XML, so that a ratio-respecting

@@ -52,7 +52,7 @@ class Checked:
 def _validated(path: Path, name: str):  # -> validate.validator.Result
     """Validate the workbook at ``path`` through the hostile-input boundary; Refused on anything unusable."""
     from gidr_xl.errors import GidrError
-    from gidr_xl.reader.opening import open_checked
+    from gidr_xl.opening import open_checked
     from gidr_xl.reader.workbook import read_package
     from gidr_xl.validate.validator import validate
 
@@ -122,11 +122,13 @@ def compile_stored(path: str, name: str, kind: str) -> bytes:
 def annotated_bytes(path: str, name: str) -> bytes:
     """The stored workbook with its findings marked (in a worker process)."""
     from gidr_xl.access.openpyxl_book import OpenpyxlBook
-    from gidr_xl.outputs.annotate import annotate, validate_book
+    from gidr_xl.outputs.annotate import annotate
+    from gidr_xl.reader.workbook import read_book
+    from gidr_xl.validate.validator import validate
 
     book = OpenpyxlBook(Path(path))
     book.source = name
-    annotate(book, validate_book(book))
+    annotate(book, validate(read_book(book)))
     with tempfile.TemporaryDirectory(prefix="gidr-ann-") as tmp:
         return book.save_as(Path(tmp) / "annotated.xlsx").read_bytes()
 

@@ -9,18 +9,19 @@ import hashlib
 import json
 import re
 import string
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from gidr_xl.addresses import make_span, parse_span, shift_span, top_left
 from gidr_xl.errors import SpecError
 from gidr_xl.model import (
     CellId,
     CellType,
     CheckPlacement,
-    FormatSpec,
     FormSpec,
     InputCell,
     LabelCell,
@@ -33,9 +34,8 @@ from gidr_xl.model import (
     TypeInfo,
 )
 from gidr_xl.resources import data_path
-from gidr_xl.rules.expand import Binding, ExpansionError, expand, expand_expression
 from gidr_xl.rules.parse import RuleSyntaxError, parse
-from gidr_xl.spec.addresses import make_span, parse_span, shift_span, top_left
+from gidr_xl.spec.compiled import CompiledFormat
 
 #: The format specs (data only), shipped inside the package.
 FORMATS_DIR = data_path("formats")
@@ -316,27 +316,7 @@ def _form(entry: dict[str, Any], where: _Where, sections: set[str]) -> FormSpec:
     )
 
 
-_INPUTS_DOMAIN = re.compile(r"^inputs\((.*)\)$")
 _PARAGRAPHS_DOMAIN = re.compile(r"^paragraphs\((\w+)\)$")
-
-
-def _resolver(groups: dict[str, tuple[str, ...]], inputs: tuple[InputCell, ...]):
-    def resolve(domain: str) -> tuple[Binding, ...]:
-        m = _INPUTS_DOMAIN.match(domain)
-        if m:
-            wanted = {w.strip() for w in m.group(1).split(",") if w.strip()}
-            if wanted == {"required"}:
-                return tuple(c.id for c in inputs if c.required)
-            try:
-                types = {CellType(w) for w in wanted}
-            except ValueError:
-                raise ExpansionError(f"未知的范围“{domain}”") from None
-            return tuple(c.id for c in inputs if c.type in types)
-        if domain not in groups:
-            raise ExpansionError(f"未知的分组“{domain}”")
-        return groups[domain]
-
-    return resolve
 
 
 #: Document key that stands for the format's own notice (its ``name``), e.g. 国办公开办函〔2021〕30号.
@@ -429,10 +409,8 @@ def _narrative_check(
             raise where.at("pattern").fail(f"正则表达式有误：{exc}") from None
         if "n" not in compiled.groupindex and not entry.get("zero"):
             raise where.at("pattern").fail("应有命名分组 (?P<n>…)，或写明 zero: true")
-        try:
-            expand_expression(value, spec_cells.__contains__)
-        except (RuleSyntaxError, ExpansionError) as exc:
-            raise where.at("value").fail(str(exc)) from None
+        if not value:
+            raise where.fail("缺少字段“value”（表格中对应的数值）")
     elif kind != "year":
         raise where.at("kind").fail("应为 number 或 year")
     try:
@@ -458,8 +436,9 @@ def _canonical_hash(data: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def load_path(path: Path) -> FormatSpec:
-    """Load and validate one format file (with its includes)."""
+def load_path(path: Path, prior_cells: Callable[[CellId], bool] | None = None) -> CompiledFormat:
+    """Load, validate and compile one format file (with its includes). ``prior_cells`` says
+    which cells a ``上年…`` reference may name (default: this format's own)."""
     data, origins = _merge(path)
     top = _Where(path)
     fid = _need(data, "id", str, top)
@@ -507,12 +486,6 @@ def load_path(path: Path) -> FormatSpec:
     rule_ids = [r.id for r in rules]
     if len(set(rule_ids)) != len(rule_ids):
         raise top.fail("规则编号重复")
-    resolve = _resolver(groups, inputs)
-    for rule in rules:
-        try:
-            expand(rule, resolve, known.__contains__)
-        except ExpansionError as exc:
-            raise SpecError(f"格式规范文件 {rule.source} 有误：规则 {rule.id}：{exc}") from None
     narrative = tuple(
         _narrative_check(e, _where_of(origins, e, path), known, {f.id for f in forms})
         for e in data.get("narrative_checks", [])
@@ -533,8 +506,8 @@ def load_path(path: Path) -> FormatSpec:
                 )
             )
         else:
-            cross_year.append(_rule(entry, where, documents))  # cells of last year are checked when used
-    return FormatSpec(
+            cross_year.append(_rule(entry, where, documents))
+    compiled = CompiledFormat(
         id=fid,
         name=name,
         title=_need(data, "title", str, top),
@@ -551,32 +524,43 @@ def load_path(path: Path) -> FormatSpec:
         similarity_checks=tuple(similarity),
         sha256=_canonical_hash(data),
     )
+    # the expansions are the validation: kept, never repeated
+    compiled.instances  # noqa: B018
+    compiled.narrative_targets  # noqa: B018
+    compiled.check_cross_year(prior_cells or compiled.has_cell)
+    return compiled
 
 
 def available_formats() -> tuple[str, ...]:
     return tuple(sorted(p.stem for p in FORMATS_DIR.glob("gb*.yaml")))
 
 
-@lru_cache(maxsize=8)
-def load_format(name: str) -> FormatSpec:
-    """Load a built-in format by id (``gb2021``) or year alias (``2021``)."""
+def load_format(name: str) -> CompiledFormat:
+    """A built-in format by id (``gb2021``) or year alias (``2021``): compiled once per process."""
     fid = FORMAT_ALIASES.get(str(name), str(name))
-    if fid not in available_formats():
+    formats = _built_in_formats()
+    if fid not in formats:
         raise SpecError(
             f"未知的格式版本“{name}”。可用：2019（国办公开办函〔2019〕60号）、2021（国办公开办函〔2021〕30号）"
         )
-    return load_path(FORMATS_DIR / f"{fid}.yaml")
+    return formats[fid]
 
 
-def format_for_year(year: int) -> FormatSpec:
+@lru_cache(maxsize=1)
+def _built_in_formats() -> dict[str, CompiledFormat]:
+    """Every built-in format, compiled; cross-year rules checked against the cells of all of
+    them (last year's report may be of any format)."""
+    formats = {fid: load_path(FORMATS_DIR / f"{fid}.yaml", lambda _: True) for fid in available_formats()}
+    cells = frozenset(c.id for f in formats.values() for c in f.inputs)
+    for compiled in formats.values():
+        compiled.check_cross_year(cells.__contains__)
+    return formats
+
+
+def format_for_year(year: int) -> CompiledFormat:
     """The statutory format that applies to reports on ``year``."""
     for fid in available_formats():
         spec = load_format(fid)
         if spec.covers_year(year):
             return spec
     raise SpecError(f"{year} 年没有适用的年报格式（支持 2019 年及以后）")
-
-
-def resolver_for(spec: FormatSpec):
-    """Domain resolver for expanding this spec's rules."""
-    return _resolver(spec.groups, spec.inputs)

@@ -7,7 +7,6 @@ template version, spec hash). Only classic functions are emitted (see rules/exce
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection, Mapping
 from pathlib import Path
 
@@ -22,24 +21,21 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
-from gidr_xl import TEMPLATE_VERSION, __version__
+from gidr_xl.access.meta import metadata
+from gidr_xl.addresses import cell_at, parse_span, quote_sheet, split_address
 from gidr_xl.model import CellId, CellType, FormatSpec, FormSpec, InputCell, TableSpec
-from gidr_xl.rules.catalog import instances
 from gidr_xl.rules.excel import FAIL, PASS, SKIP, compile_condition, compile_instance
 from gidr_xl.rules.expand import RuleInstance
-from gidr_xl.spec.addresses import cell_at, parse_span, quote_sheet, split_address
-from gidr_xl.template import styles
-from gidr_xl.template.layout import (
+from gidr_xl.spec.layout import (
     CHECK_FIRST_ROW,
     CHECK_SHEET,
     DETAIL_SHEET,
     META_SHEET,
     CheckCell,
-    check_cells,
     defined_name,
-    instances_by_rule,
     ref_from,
 )
+from gidr_xl.template import styles
 
 INSTRUCTIONS = (
     "填表说明",
@@ -126,7 +122,7 @@ class _Builder:
     def __init__(self, spec: FormatSpec) -> None:
         self.spec = spec
         self.wb = Workbook()
-        self.checks = check_cells(spec)
+        self.checks = spec.check_cells
         self.validations: dict[tuple[str, CellType], DataValidation] = {}
 
     # -- sheets -----------------------------------------------------------------------------
@@ -243,7 +239,7 @@ class _Builder:
         detail = self.sheet(DETAIL_SHEET)
         detail["A1"], detail["B1"], detail["C1"] = "规则实例", "结果", "单元格"
         detail["A2"] = "本表由 gidr-xl 生成，每行是一项逐单元格校验的实时公式，供“校验”工作表汇总。"
-        for inst in instances(self.spec):
+        for inst in self.spec.instances:
             where = self.checks[inst.id]
             ws = self.sheet(where.sheet)
             cell = ws[where.address]
@@ -279,7 +275,7 @@ class _Builder:
 
     def _per_cell_formatting(self) -> None:
         """Red fill on input cells that break a per-cell rule (not for blanks: see 校验)."""
-        for rule_id, group in instances_by_rule(self.spec).items():
+        for rule_id, group in self.spec.instances_by_rule.items():
             if not group[0].rule.per_cell or rule_id == "V-REQ":
                 continue
             for inst in group:
@@ -299,7 +295,7 @@ class _Builder:
         ws["B2"] = f"={quote_sheet('封面')}!B4"
         ws["A3"] = "格式版本"
         ws["B3"] = self.spec.name
-        last = CHECK_FIRST_ROW + len(instances_by_rule(self.spec)) + len(instances(self.spec))
+        last = CHECK_FIRST_ROW + len(self.spec.instances_by_rule) + len(self.spec.instances)
         sev, fails, result = (f"{c}{CHECK_FIRST_ROW}:{c}{last}" for c in "BGE")
         ws["A4"], ws["B4"] = "错误（不通过项数）", f'=SUMIF({sev},"错误",{fails})'
         ws["A5"], ws["B5"] = "警告（不通过项数）", f'=SUMIF({sev},"警告",{fails})'
@@ -308,7 +304,7 @@ class _Builder:
         for i, h in enumerate(headers, 1):
             _style_label(ws, cell_at(i, CHECK_FIRST_ROW - 1), h)
         row = CHECK_FIRST_ROW
-        for rule_id, group in instances_by_rule(self.spec).items():
+        for rule_id, group in self.spec.instances_by_rule.items():
             rule = group[0].rule
             if rule.per_cell:
                 refs = [self.checks[i.id] for i in group]
@@ -364,17 +360,9 @@ class _Builder:
             c.font, c.border = styles.BODY_FONT, styles.BORDER
             c.alignment = styles.LEFT if col in (3, 6) else styles.CENTER
 
-    def write_meta(self, org: str, year: int) -> None:
+    def write_meta(self) -> None:
         ws = self.sheet(META_SHEET)
-        meta = (
-            ("generator", f"gidr-xl {__version__}"),
-            ("format", self.spec.id),
-            ("format_name", self.spec.name),
-            ("template_version", TEMPLATE_VERSION),
-            ("spec_sha256", self.spec.sha256),
-            ("created", dt.date.today().isoformat()),
-        )
-        for row, (k, v) in enumerate(meta, 1):
+        for row, (k, v) in enumerate(metadata(self.spec), 1):
             ws.cell(row=row, column=1, value=k)
             ws.cell(row=row, column=2, value=v)
         ws.sheet_state = "veryHidden"  # unprotected: the add-in records last year's workbook here
@@ -447,7 +435,7 @@ def build_workbook(
                 b.write_table(table)
     b.write_checks()
     b.write_summary(org, year or spec.first_year)
-    b.write_meta(org, year or spec.first_year)
+    b.write_meta()
     order = [*spec.sheets, CHECK_SHEET, DETAIL_SHEET, META_SHEET]
     b.wb._sheets.sort(key=lambda ws: order.index(ws.title))
     b.wb.active = 0

@@ -19,10 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from gidr_xl.model import CellId, CellType, FormatSpec
+from gidr_xl.model import CellId, CellType
 from gidr_xl.report import Report
-from gidr_xl.rules import ast
-from gidr_xl.rules.catalog import instances
 from gidr_xl.values import display, is_number
 
 MAX_SOLUTIONS = 6
@@ -125,62 +123,10 @@ def typing_slip(old: float, new: float) -> str:
     return ""
 
 
-def _linear(node: ast.Node, sign: float, coef: dict[CellId, float]) -> float | None:
-    """Accumulate ``sign * node`` into ``coef``; returns the constant part, or None if not linear."""
-    match node:
-        case ast.Num(value):
-            return sign * value
-        case ast.Cell(cell_id):
-            coef[cell_id] = coef.get(cell_id, 0.0) + sign
-            return 0.0
-        case ast.BinOp("+" | "-" as op, left, right):
-            lc = _linear(left, sign, coef)
-            rc = _linear(right, sign if op == "+" else -sign, coef)
-            return None if lc is None or rc is None else lc + rc
-        case ast.Neg(operand):
-            return _linear(operand, -sign, coef)
-        case ast.Aggregate("sum", items):
-            total = 0.0
-            for item in items:
-                part = _linear(item, sign, coef)
-                if part is None:
-                    return None
-                total += part
-            return total
-    return None
-
-
-_EQUATIONS: dict[str, list[tuple[dict[CellId, float], float]]] = {}
-
-
-def linear_equations(spec: FormatSpec) -> list[tuple[dict[CellId, float], float]]:
-    """Every rule instance of the form ``linear == linear`` as (coefficients, constant) with Σ = const.
-
-    Extracted once per format."""
-    if spec.sha256 not in _EQUATIONS:
-        _EQUATIONS[spec.sha256] = _linear_equations(spec)
-    return _EQUATIONS[spec.sha256]
-
-
-def _linear_equations(spec: FormatSpec) -> list[tuple[dict[CellId, float], float]]:
-    out = []
-    for inst in instances(spec):
-        expr = inst.expr
-        if not (
-            inst.guarded and isinstance(expr, ast.Compare) and expr.op == "==" and not inst.rule.tolerance
-        ):
-            continue
-        coef: dict[CellId, float] = {}
-        left, right = _linear(expr.left, 1.0, coef), _linear(expr.right, -1.0, coef)
-        if left is not None and right is not None:
-            out.append(({c: v for c, v in coef.items() if v}, -(left + right)))
-    return out
-
-
 def localize(report: Report) -> Localisation | None:
     """Minimal changes that make every linear rule hold; None when all hold or a cell is not a number."""
     spec, values = report.spec, report.values
-    equations = linear_equations(spec)
+    equations = spec.linear_equations
     cells = sorted({c for coef, _ in equations for c in coef})
     if not all(is_number(values.get(c)) for c in cells):
         return None  # blanks and text are findings of their own; fix those first

@@ -10,10 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from gidr_xl.model import CellId, FormatSpec, NarrativeCheck
+from gidr_xl.model import CellId, NarrativeCheck
 from gidr_xl.report import Report
-from gidr_xl.rules import ast
-from gidr_xl.rules.expand import expand_expression
 from gidr_xl.rules.python import compile_node
 from gidr_xl.validate.findings import Finding, FindingCell
 from gidr_xl.values import display, is_blank, is_number
@@ -39,21 +37,9 @@ def _paragraphs(report: Report, forms: tuple[str, ...]) -> Iterator[tuple[CellId
                 yield cell.id, n, value
 
 
-_TARGETS: dict[tuple[str, str], tuple[ast.Node, tuple[CellId, ...]]] = {}
-
-
-def _target(spec: FormatSpec, expr: str) -> tuple[ast.Node, tuple[CellId, ...]]:
-    """The table expression of a check and its cells, expanded once per format."""
-    key = (spec.sha256, expr)
-    if key not in _TARGETS:
-        node = expand_expression(expr, spec.has_cell)
-        _TARGETS[key] = (node, ast.cells_of(node))
-    return _TARGETS[key]
-
-
 def _number_findings(report: Report, check: NarrativeCheck) -> Iterator[Finding]:
     spec = report.spec
-    node, cells = _target(spec, check.value)
+    node, cells = spec.narrative_targets[check.value]
     if not all(is_number(report.values.get(c)) for c in cells):
         return  # blank or text table cells are findings of their own
     table_value = compile_node(node)(report.values)

@@ -9,36 +9,15 @@ from __future__ import annotations
 
 import difflib
 
-from gidr_xl.model import CellId, FormatSpec, Severity
+from gidr_xl.model import CellId, Severity
 from gidr_xl.report import Report
-from gidr_xl.rules.expand import ExpansionError, RuleInstance, expand
 from gidr_xl.rules.python import compile_instance
-from gidr_xl.spec.loader import resolver_for
+from gidr_xl.spec.compiled import PRIOR, prior_cell
 from gidr_xl.validate.findings import Finding, FindingCell
 from gidr_xl.validate.validator import rule_finding
 from gidr_xl.values import is_blank
 
-PRIOR = "上年"
 PRIOR_YEAR = "X-YEAR"
-
-
-def _prior_id(cell_id: CellId) -> CellId:
-    return CellId(cell_id.table.removeprefix(PRIOR), cell_id.keys)
-
-
-def _instances(spec: FormatSpec, prior_spec: FormatSpec) -> list[RuleInstance]:
-    def exists(cell_id: CellId) -> bool:
-        if cell_id.table.startswith(PRIOR):
-            return prior_spec.has_cell(_prior_id(cell_id))
-        return spec.has_cell(cell_id)
-
-    out: list[RuleInstance] = []
-    for rule in spec.cross_year_rules:
-        try:
-            out.extend(expand(rule, resolver_for(spec), exists))
-        except ExpansionError:
-            continue  # names a cell that last year's format does not have
-    return out
 
 
 def _text(report: Report, form_id: str) -> str:
@@ -94,10 +73,10 @@ def cross_year_findings(report: Report, prior: Report) -> list[Finding]:
 
     def ref_of(cell_id: CellId) -> str:
         if cell_id.table.startswith(PRIOR):
-            return f"上年报告 {prior_spec.cell(_prior_id(cell_id)).ref}"
+            return f"上年报告 {prior_spec.cell(prior_cell(cell_id)).ref}"
         return spec.cell(cell_id).ref
 
-    for inst in _instances(spec, prior_spec):
+    for inst in spec.cross_year_instances(prior_spec):
         outcome = compile_instance(inst)(values)
         if outcome.passed is False:
             out.append(rule_finding(inst, outcome, values, spec, ref_of))

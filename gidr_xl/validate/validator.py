@@ -9,24 +9,14 @@ from typing import TYPE_CHECKING
 from gidr_xl.model import CellId, FormatSpec, Severity
 from gidr_xl.report import Report
 from gidr_xl.rules import ast
-from gidr_xl.rules.catalog import instances
 from gidr_xl.rules.expand import RuleInstance
-from gidr_xl.rules.python import Outcome, Values, compile_instance
+from gidr_xl.rules.python import Outcome, Values
 
 if TYPE_CHECKING:
     from gidr_xl.validate.localize import Localisation
 from gidr_xl.validate.findings import Finding, FindingCell
 from gidr_xl.validate.narrative import narrative_findings
 from gidr_xl.values import display
-
-_COMPILED: dict[str, tuple[tuple[RuleInstance, Callable[[Values], Outcome]], ...]] = {}
-
-
-def compiled(spec: FormatSpec) -> tuple[tuple[RuleInstance, Callable[[Values], Outcome]], ...]:
-    """Instances with their Python checks, compiled once per format."""
-    if spec.sha256 not in _COMPILED:
-        _COMPILED[spec.sha256] = tuple((i, compile_instance(i)) for i in instances(spec))
-    return _COMPILED[spec.sha256]
 
 
 @dataclass(frozen=True)
@@ -112,14 +102,14 @@ def validate(report: Report, prior: Report | None = None) -> Result:
         return Result(report, tuple(report.read_findings), {})
     outcomes: dict[str, bool | None] = {}
     found = list(report.read_findings)
-    for inst, check in compiled(spec):
+    for inst, check in spec.python_checks:
         outcome = check(values)
         outcomes[inst.id] = outcome.passed
         if outcome.passed is False:
             found.append(rule_finding(inst, outcome, values, spec))
     found.extend(narrative_findings(report))
     localisation = None
-    if any(outcomes[i.id] is False and i.guarded for i, _ in compiled(spec)):
+    if any(outcomes[i.id] is False and i.guarded for i, _ in spec.python_checks):
         from gidr_xl.validate.localize import localize  # SciPy loads only when a relation fails
 
         localisation = localize(report)

@@ -1,17 +1,18 @@
 """Where things stand in the generated workbook: check cells, defined names, fixed sheets.
 
-Shared by the writer (to place formulas) and by tests and readers (to find them again).
+The compiled format places its check cells with these (:class:`~gidr_xl.spec.compiled.CompiledFormat`);
+the writer, the reader and the outputs find sheets and cells here.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from gidr_xl.addresses import cell_at, quote_sheet, split_address
 from gidr_xl.model import CellId, FormatSpec, InputCell
-from gidr_xl.rules.catalog import instances
 from gidr_xl.rules.expand import RuleInstance
-from gidr_xl.spec.addresses import cell_at, quote_sheet, split_address
 
 CHECK_SHEET = "校验"
 DETAIL_SHEET = "校验明细"
@@ -33,11 +34,11 @@ class CheckCell:
         return f"{quote_sheet(self.sheet)}!{self.address}"
 
 
-def check_cells(spec: FormatSpec) -> dict[str, CheckCell]:
+def place_checks(spec: FormatSpec, instances: Iterable[RuleInstance]) -> dict[str, CheckCell]:
     """Instance id → its check cell: beside its table when the rule says so, else 校验明细."""
     out: dict[str, CheckCell] = {}
     detail_row = DETAIL_FIRST_ROW
-    for inst in instances(spec):
+    for inst in instances:
         placement = inst.rule.check
         if placement is not None and inst.anchor is not None:
             anchor = spec.cell(inst.anchor)
@@ -72,10 +73,3 @@ _NAME_UNSAFE = re.compile(r"[^\w]")
 def defined_name(cell: InputCell) -> str:
     """Workbook-level name of an input cell, e.g. ``T3_三_七_自然人``."""
     return _NAME_UNSAFE.sub("_", "_".join((cell.id.table, *cell.id.keys)))
-
-
-def instances_by_rule(spec: FormatSpec) -> dict[str, tuple[RuleInstance, ...]]:
-    grouped: dict[str, list[RuleInstance]] = {}
-    for inst in instances(spec):
-        grouped.setdefault(inst.rule.id, []).append(inst)
-    return {k: tuple(v) for k, v in grouped.items()}
