@@ -57,6 +57,22 @@ class CellId:
         return cls(head, keys)
 
 
+@dataclass(frozen=True, order=True)
+class Position:
+    """A cell of the workbook: its sheet and address (``表三``, ``D12``)."""
+
+    sheet: str
+    address: str
+
+    @property
+    def ref(self) -> str:
+        """``表三!D12``: the reference users see."""
+        return f"{self.sheet}!{self.address}"
+
+    def __str__(self) -> str:
+        return self.ref
+
+
 @dataclass(frozen=True)
 class InputCell:
     """One cell the user fills in."""
@@ -74,6 +90,10 @@ class InputCell:
     def ref(self) -> str:
         """``表三!D6``: the address users see in findings."""
         return f"{self.sheet}!{self.address}"
+
+    @property
+    def position(self) -> Position:
+        return Position(self.sheet, self.address)
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gidr_xl.findings import STRUCTURAL, Finding
 from gidr_xl.model import CellId
 from gidr_xl.spec.compiled import CompiledFormat
-from gidr_xl.validate.findings import Finding
 from gidr_xl.values import is_number
 
 
@@ -32,4 +32,4 @@ class Report:
     @property
     def structure_broken(self) -> bool:
         """True when tables were restructured: cell values cannot be trusted to mean anything."""
-        return any(f.code.startswith("structure-") for f in self.read_findings)
+        return any(f.code in STRUCTURAL for f in self.read_findings)

@@ -227,7 +227,7 @@ def test_annotate_marks_merged_cells_and_notes_missing_sheets(tmp_path: Path, te
 
     report = read_report(template_path)
     result = validate(report)
-    anchors = [f.anchor for f in result.findings if f.anchor]
+    anchors = [f.anchor_ref for f in result.findings if f.anchor]
     assert anchors, "a blank template has findings"
     sheet, address = anchors[0].split("!")
     col = "".join(ch for ch in address if ch.isalpha())

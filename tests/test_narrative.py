@@ -41,7 +41,7 @@ def test_each_quoted_figure_is_checked_against_its_cell(cell: str, code: str) ->
     finding = found[0]
     assert spec.cell(target).ref in finding.refs
     assert finding.refs[0].startswith(("总体情况!", "其他事项!"))
-    assert "原文" in finding.message and finding.anchor == finding.refs[0]
+    assert "原文" in finding.message and finding.anchor_ref == finding.refs[0]
 
 
 def test_none_statements_are_zero() -> None:
@@ -61,7 +61,7 @@ def test_year_mentions() -> None:
     values[n1[0].id] = "2024年，示例局认真贯彻《条例》。"  # copied from last year's report
     values[n1[1].id] = "根据《关于印发2019年政务公开工作要点的通知》（示例〔2019〕1号）开展工作。"
     values[n5[0].id] = "2026年将继续完善专栏；2031年前完成全部整改。"
-    found = [(f.code, f.anchor, f.actual) for f in narrative_findings(Report(spec, values))]
+    found = [(f.code, f.anchor_ref, f.actual) for f in narrative_findings(Report(spec, values))]
     assert found == [("C-年份", n1[0].ref, 2024), ("C-年份", n5[0].ref, 2031)]
 
 

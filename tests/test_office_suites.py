@@ -38,7 +38,7 @@ Outcome = tuple[list[tuple[str, str, str, str]], dict]
 def outcome(path: Path) -> Outcome:
     """What validation says about a workbook: its findings and the input values it read."""
     report = read_report(path)
-    found = sorted((f.code, f.severity.value, f.instance, f.anchor) for f in validate(report).findings)
+    found = sorted((f.code, f.severity.value, f.instance, f.anchor_ref) for f in validate(report).findings)
     return found, report.values
 
 

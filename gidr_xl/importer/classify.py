@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from gidr_xl.findings import Finding
 from gidr_xl.importer.parse import Imported
 from gidr_xl.model import CellId
 from gidr_xl.report import Report
-from gidr_xl.validate.findings import Finding
 from gidr_xl.validate.validator import Result, validate
 
 CONSISTENT = "一致"
@@ -76,7 +76,7 @@ def assess(imported: Imported, result: Result | None = None) -> Assessment:
     relations = _relations(validate(Report(report.spec, zeroed, source=report.source)))
     for f in relations:
         items.append(
-            Item(RELATION, f.message, f.severity.label, f.instance or f.code, f.anchor, f.fingerprint)
+            Item(RELATION, f.message, f.severity.label, f.instance or f.code, f.anchor_ref, f.fingerprint)
         )
     items.extend(Item(RELATION, text) for text in imported.no_consistent)
     items.extend(Item(AMBIGUOUS, text) for text in imported.ambiguities)
@@ -96,14 +96,14 @@ def assess(imported: Imported, result: Result | None = None) -> Assessment:
         if f.code == "V-REQ" and cell is not None:
             if cell.table not in _STATISTICAL and cell not in imported.provenance:
                 items.append(
-                    Item(NOT_STATED, f.message, "说明", f.instance or f.code, f.anchor, f.fingerprint)
+                    Item(NOT_STATED, f.message, "说明", f.instance or f.code, f.anchor_ref, f.fingerprint)
                 )
                 continue
             if cell.table in _STATISTICAL:
                 continue  # a cell not read, blank or missing: listed above from the import itself
         if _relations_of(f):
             continue  # relation found again (blank cells not zeroed): already listed
-        items.append(Item(OTHER, f.message, f.severity.label, f.instance or f.code, f.anchor, f.fingerprint))
+        items.append(Item(OTHER, f.message, f.severity.label, f.instance or f.code, f.anchor_ref, f.fingerprint))
     if relations or imported.no_consistent:
         status = INCONSISTENT
     elif imported.ambiguities or unread_cells:

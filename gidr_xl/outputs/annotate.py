@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from gidr_xl.access import RGB, BookAccess, Look
 from gidr_xl.access.meta import MAX_RECORDED, read_marks, write_marks
 from gidr_xl.addresses import quote_sheet
-from gidr_xl.model import Severity
+from gidr_xl.findings import Finding
+from gidr_xl.model import Position, Severity
 from gidr_xl.spec.layout import META_SHEET
-from gidr_xl.validate.findings import Finding
 from gidr_xl.validate.validator import Result
 from gidr_xl.values import display
 
@@ -37,9 +37,10 @@ SUSPECT_RGB: RGB = (0xBD, 0xD7, 0xEE)
 SUSPECT_LEVEL = "疑似填错"
 SUSPECT_BASIS = "错误定位：使全部勾稽关系同时成立的最小改动"
 
-def _split(ref: str) -> tuple[str, str]:
+def _stored(ref: str) -> Position:
+    """A cell reference read back as text (the record in _meta, an older 校验结果 sheet)."""
     sheet, _, address = ref.rpartition("!")
-    return sheet, address
+    return Position(sheet, address)
 
 
 def _note(findings: list[Finding]) -> str:
@@ -56,7 +57,7 @@ def _note(findings: list[Finding]) -> str:
 class Suspect:
     """An input cell that error localisation names as probably mistyped."""
 
-    ref: str
+    position: Position
     rules: tuple[str, ...]  # failing rule instances the cell takes part in
     proposal: str  # 可能应为 N（当前为 M）[，疑似…]
     slip: str  # the typing slip, '' when the change looks like no common one
@@ -92,7 +93,7 @@ class Suspect:
             text += (
                 f"有 {self.alternatives} 种同样小的改法，无法唯一确定，这是第 {self.rank} 种，请逐一核对。"
             )
-        return [SUSPECT_LEVEL, "、".join(self.rules), text, self.ref, SUSPECT_BASIS]
+        return [SUSPECT_LEVEL, "、".join(self.rules), text, self.position.ref, SUSPECT_BASIS]
 
 
 def suspects(result: Result) -> list[Suspect]:
@@ -106,7 +107,7 @@ def suspects(result: Result) -> list[Suspect]:
             rules = tuple(f.instance or f.code for f in result.findings if change.ref in f.refs)
             proposal = f"可能应为 {display(change.new)}（当前为 {display(change.old)}）"
             together = tuple(c.ref for c in fix.changes if c.ref != change.ref)
-            out.append(Suspect(change.ref, rules, proposal, change.slip, len(loc.fixes), rank, together))
+            out.append(Suspect(change.position, rules, proposal, change.slip, len(loc.fixes), rank, together))
     return out
 
 
@@ -119,7 +120,7 @@ def _legacy_clear(book: BookAccess, input_refs: set[str]) -> int:
     listed = book.read_column(RESULT_SHEET, REF_COLUMN, FIRST_FINDING_ROW, FIRST_FINDING_ROW + MAX_RECORDED)
     refs = {str(v) for v in listed if isinstance(v, str) and "!" in v}
     for ref in refs:
-        sheet, address = _split(ref)
+        sheet, address = astuple(_stored(ref))
         if sheet in book.sheet_names():
             book.set_fill(sheet, address, INPUT_RGB if ref in input_refs else LABEL_RGB)
             book.set_note(sheet, address, None)
@@ -137,7 +138,7 @@ def clear_previous_marks(book: BookAccess, input_refs: set[str]) -> int:
         return _legacy_clear(book, input_refs) if RESULT_SHEET in book.sheet_names() else 0
     names = set(book.sheet_names())
     for ref, before, fill_after, note_after in record:
-        sheet, address = _split(ref)
+        sheet, address = astuple(_stored(ref))
         if sheet not in names:
             continue
         now = book.look(sheet, address)
@@ -154,14 +155,14 @@ def summary_line(result: Result, when: dt.datetime | None = None) -> str:
     return f"校验时间：{stamp}　结论：{verdict}　错误 {result.errors} 项，警告 {result.warnings} 项"
 
 
-def _marks(result: Result, named: list[Suspect]) -> dict[str, tuple[RGB, str]]:
+def _marks(result: Result, named: list[Suspect]) -> dict[Position, tuple[RGB, str]]:
     """Cell → (fill, note): suspects first, in localisation's order, then the findings' cells."""
-    notes: dict[str, list[str]] = {}
+    notes: dict[Position, list[str]] = {}
     for s in named:
-        notes.setdefault(s.ref, []).append(s.note())
-    by_cell: dict[str, list[Finding]] = {}
+        notes.setdefault(s.position, []).append(s.note())
+    by_cell: dict[Position, list[Finding]] = {}
     for finding in result.findings:
-        if finding.anchor:
+        if finding.anchor is not None:
             by_cell.setdefault(finding.anchor, []).append(finding)
     marks = {ref: (SUSPECT_RGB, "\n\n".join(texts)) for ref, texts in notes.items()}
     for ref, findings in by_cell.items():
@@ -180,34 +181,33 @@ def annotate(book: BookAccess, result: Result, when: dt.datetime | None = None) 
     marks = _marks(result, named)
     names = set(book.sheet_names())
     record: list[tuple[str, Look, str, str]] = []
-    skipped: list[str] = []
-    for ref, (rgb, note) in marks.items():
-        sheet, address = _split(ref)
+    skipped: list[Position] = []
+    for at, (rgb, note) in marks.items():
+        sheet, address = at.sheet, at.address
         if sheet not in names or not book.can_mark(sheet, address):
-            skipped.append(ref)
+            skipped.append(at)
             continue
         before = book.look(sheet, address)
         book.set_fill(sheet, address, rgb)
         book.set_note(sheet, address, note)
         after = book.look(sheet, address)
-        record.append((ref, before, _digest(after.fill), _digest(after.note)))
+        record.append((at.ref, before, _digest(after.fill), _digest(after.note)))
     if record:
         write_marks(book, record, 0)
     rows: list[list[object]] = [[summary_line(result, when)], RESULT_HEADER]
-    listed = [(s.row(), s.ref) for s in named]
+    listed: list[tuple[list[object], Position | None]] = [(s.row(), s.position) for s in named]
     for finding in result.findings:
-        row = [finding.severity.label, finding.instance or finding.code, finding.message, finding.anchor]
+        row = [finding.severity.label, finding.instance or finding.code, finding.message, finding.anchor_ref]
         listed.append(([*row, finding.basis], finding.anchor))
     links: dict[tuple[int, int], str] = {}
-    for row, ref in listed:
+    for row, at in listed:
         rows.append(row)
-        if ref:
-            sheet, address = _split(ref)
-            links[(len(rows), 4)] = f"{quote_sheet(sheet)}!{address}"
+        if at is not None:
+            links[(len(rows), 4)] = f"{quote_sheet(at.sheet)}!{at.address}"
     if not listed:
         rows.append(["", "", "全部规则均已通过。", "", ""])
     if skipped:
-        rows.append(["", "", f"以下单元格无法标记（工作表缺失或不是单元格）：{'、'.join(skipped)}", "", ""])
+        rows.append(["", "", f"以下单元格无法标记（工作表缺失或不是单元格）：{'、'.join(p.ref for p in skipped)}", "", ""])
     book.replace_sheet(RESULT_SHEET, rows, links, {"A": 10, "B": 22, "C": 90, "D": 14, "E": 40})
     book.activate(RESULT_SHEET)
-    return [ref for ref in marks if ref not in skipped]
+    return [at.ref for at in marks if at not in skipped]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gidr_xl.validate.findings import Finding
+from gidr_xl.findings import Finding
 from gidr_xl.validate.validator import Result
 from gidr_xl.values import display
 

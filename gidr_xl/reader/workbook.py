@@ -11,19 +11,19 @@ from pathlib import Path
 
 from openpyxl.utils.datetime import to_excel
 
+from gidr_xl import findings as F
 from gidr_xl.access import BookAccess, Grid
 from gidr_xl.access.meta import FORMAT_KEY, GENERATOR_KEY, META_EXTENT, SPEC_HASH_KEY, read_meta
 from gidr_xl.addresses import top_left
 from gidr_xl.errors import SpecError, UnusableWorkbookError
-from gidr_xl.model import CellId, CellType, FormatSpec, Severity
+from gidr_xl.findings import Finding, FindingCell
+from gidr_xl.model import CellId, CellType, FormatSpec, Position
 from gidr_xl.opening import Package, open_checked
 from gidr_xl.reader.cells import XlsxCells
 from gidr_xl.reader.integrity import check_formula_findings
 from gidr_xl.report import Report
 from gidr_xl.spec.layout import DETAIL_SHEET
 from gidr_xl.spec.loader import load_format
-from gidr_xl.validate import findings as F
-from gidr_xl.validate.findings import Finding, FindingCell
 from gidr_xl.values import ExcelError, display, number_problem
 
 
@@ -32,10 +32,7 @@ def _normal(text: object) -> str:
 
 
 def _structure(spec: FormatSpec, grid: Grid, missing: set[str]) -> list[Finding]:
-    out = [
-        Finding(F.STRUCTURE_SHEET, Severity.ERROR, "缺少工作表", f"工作簿缺少工作表“{sheet}”，无法校验。")
-        for sheet in sorted(missing)
-    ]
+    out = [Finding.of(F.STRUCTURE_SHEET, sheet=sheet) for sheet in sorted(missing)]
     for table in spec.tables:
         if table.sheet in missing:
             continue
@@ -43,18 +40,15 @@ def _structure(spec: FormatSpec, grid: Grid, missing: set[str]) -> list[Finding]
             where = top_left(lab.span)
             actual = grid.get((table.sheet, where))
             if _normal(actual) != _normal(lab.text):
+                at = Position(table.sheet, where)
                 out.append(
-                    Finding(
+                    Finding.of(
                         F.STRUCTURE_LABEL,
-                        Severity.ERROR,
-                        "表格结构被修改",
-                        f"{table.sheet}!{where} 应为“{lab.text}”，实际为“{'' if actual is None else actual}”。"
-                        "表格的行、列和表头必须与国家统一格式一致，请勿插入、删除、移动行列或修改表头；"
-                        "请用 gidr new 重新生成模板并填写。",
-                        cells=(FindingCell(f"{table.sheet}!{where}", "", actual),),
+                        anchor=at,
+                        ref=at.ref,
                         expected=lab.text,
                         actual=actual,
-                        anchor=f"{table.sheet}!{where}",
+                        cells=(FindingCell(at, "", actual),),
                     )
                 )
     return out
@@ -79,14 +73,14 @@ def _values(spec: FormatSpec, grid: Grid) -> tuple[dict[CellId, object], list[Fi
         plain = {k: v for k, v in grid.items() if k not in formulas_typed}
         computed = evaluate(formulas_typed, plain)
         for (sheet, address), why in computed.refused.items():
+            at = Position(sheet, address)
             notes.append(
-                Finding(
+                Finding.of(
                     F.FORMULA_INPUT,
-                    Severity.ERROR,
-                    "公式无法计算",
-                    f"无法计算该单元格中的公式：{sheet}!{address}（{why}）。请改为直接填写数字。",
-                    cells=(FindingCell(f"{sheet}!{address}", "", formulas_typed[(sheet, address)]),),
-                    anchor=f"{sheet}!{address}",
+                    anchor=at,
+                    ref=at.ref,
+                    why=why,
+                    cells=(FindingCell(at, "", formulas_typed[(sheet, address)]),),
                 )
             )
         for cell in spec.inputs:
@@ -111,14 +105,14 @@ def _out_of_range(spec: FormatSpec, values: dict[CellId, object]) -> list[Findin
             continue
         shown = display(value)
         out.append(
-            Finding(
+            Finding.of(
                 F.NUMBER_RANGE,
-                Severity.ERROR,
-                "数值超出范围",
-                f"{cell.ref}（{cell.label}）中的数值{problem}，请填写正确的数字。",
-                cells=(FindingCell(cell.ref, str(cell.id), shown),),
+                anchor=cell.position,
+                ref=cell.ref,
+                label=cell.label,
+                problem=problem,
+                cells=(FindingCell(cell.position, str(cell.id), shown),),
                 actual=shown,
-                anchor=cell.ref,
             )
         )
         values[cell.id] = ExcelError("#NUM!")
@@ -134,15 +128,7 @@ def report_from_cells(meta_cells: Grid, grid: Grid, sheets: list[str], source: s
     if not read_findings:  # with tables restructured, every check cell has moved as well
         read_findings += check_formula_findings(spec, grid)
     if meta.get(SPEC_HASH_KEY) and meta[SPEC_HASH_KEY] != spec.sha256:
-        read_findings.append(
-            Finding(
-                F.TEMPLATE_OUTDATED,
-                Severity.WARNING,
-                "模板版本与当前规范不同",
-                f"该工作簿由 {meta.get(GENERATOR_KEY, '旧版 gidr-xl')} 生成，其格式规范与当前版本不同；"
-                "校验按当前规范进行，如有结构错误请用 gidr new 重新生成模板。",
-            )
-        )
+        read_findings.append(Finding.of(F.TEMPLATE_OUTDATED, generator=meta.get(GENERATOR_KEY, "旧版 gidr-xl")))
     values, notes = _values(spec, grid)
     return Report(spec=spec, values=values, source=source, read_findings=read_findings + notes)
 

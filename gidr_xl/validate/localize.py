@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from gidr_xl.model import CellId, CellType
+from gidr_xl.model import CellId, CellType, Position
 from gidr_xl.report import Report
 from gidr_xl.values import display, is_number
 
@@ -30,10 +30,14 @@ _TIME_LIMIT = 0.5  # seconds per solve; the whole localisation stays well under 
 @dataclass(frozen=True)
 class Change:
     cell: CellId
-    ref: str
+    position: Position
     old: float
     new: float
     slip: str = ""  # e.g. "两位数字颠倒"
+
+    @property
+    def ref(self) -> str:
+        return self.position.ref
 
     def describe(self) -> str:
         text = f"{self.ref} 可能应为 {display(self.new)}（当前为 {display(self.old)}）"
@@ -47,6 +51,10 @@ class Fix:
     @property
     def slips(self) -> int:
         return sum(bool(c.slip) for c in self.changes)
+
+    @property
+    def ref(self) -> str:
+        return self.position.ref
 
     def describe(self) -> str:
         return "；".join(c.describe() for c in self.changes)
@@ -183,7 +191,7 @@ def localize(report: Report) -> Localisation | None:
                 tuple(
                     Change(
                         cells[i],
-                        spec.cell(cells[i]).ref,
+                        spec.cell(cells[i]).position,
                         current[i],
                         round(res.x[i]),
                         typing_slip(current[i], round(res.x[i])),

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from gidr_xl.findings import Finding, FindingCell
 from gidr_xl.model import CellId, NarrativeCheck
 from gidr_xl.report import Report
 from gidr_xl.rules.python import compile_node
-from gidr_xl.validate.findings import Finding, FindingCell
 from gidr_xl.values import display, is_blank, is_number
 
 _SENTENCE = re.compile(r"[^。；;！!？?\n]+[。；;！!？?]?")
@@ -61,12 +61,13 @@ def _number_findings(report: Report, check: NarrativeCheck) -> Iterator[Finding]
                 + f"（原文：“{sentence}”）",
                 instance=f"{check.id}[{cell_id.keys[0]}]",
                 cells=(
-                    FindingCell(where.ref, str(cell_id), text, "left"),
-                    *(FindingCell(spec.cell(c).ref, str(c), report.values.get(c), "right") for c in cells),
+                    FindingCell(where.position, str(cell_id), text, "left"),
+                    *(FindingCell(spec.cell(c).position, str(c), report.values.get(c), "right") for c in cells),
                 ),
                 expected=table_value,
                 actual=quoted,
-                anchor=where.ref,
+                anchor=where.position,
+                params={"quoted": quoted, "table": table_value, "sentence": sentence},
             )
 
 
@@ -88,10 +89,11 @@ def _year_findings(report: Report, check: NarrativeCheck) -> Iterator[Finding]:
                     message=check.message.format(paragraph=n, quoted=mentioned, year=year)
                     + f"（位置：{where.ref}）",
                     instance=f"{check.id}[{cell_id}]",
-                    cells=(FindingCell(where.ref, str(cell_id), text, "cell"),),
+                    cells=(FindingCell(where.position, str(cell_id), text, "cell"),),
                     expected=year,
                     actual=mentioned,
-                    anchor=where.ref,
+                    anchor=where.position,
+                    params={"paragraph": n, "quoted": mentioned, "year": year},
                 )
                 break
 

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import difflib
 
-from gidr_xl.model import CellId, Severity
+from gidr_xl.findings import PRIOR_YEAR, Finding, FindingCell
+from gidr_xl.model import CellId, Position
 from gidr_xl.report import Report
 from gidr_xl.rules.python import compile_instance
 from gidr_xl.spec.compiled import PRIOR, prior_cell
-from gidr_xl.validate.findings import Finding, FindingCell
-from gidr_xl.validate.validator import rule_finding
+from gidr_xl.validate.rule_finding import rule_finding
 from gidr_xl.values import is_blank
-
-PRIOR_YEAR = "X-YEAR"
 
 
 def _text(report: Report, form_id: str) -> str:
@@ -44,11 +42,12 @@ def _similarity(report: Report, prior: Report) -> list[Finding]:
                         title=check.title,
                         message=check.message.format(ratio=round(ratio * 100)),
                         instance=f"{check.id}[{form_id}]",
-                        cells=(FindingCell(first.ref, str(first.id), report.values.get(first.id)),),
+                        cells=(FindingCell(first.position, str(first.id), report.values.get(first.id)),),
                         expected=None,
                         actual=round(ratio, 3),
                         basis=check.basis,
-                        anchor=first.ref,
+                        anchor=first.position,
+                        params={"ratio": round(ratio * 100)},
                     )
                 )
     return out
@@ -60,24 +59,24 @@ def cross_year_findings(report: Report, prior: Report) -> list[Finding]:
     out: list[Finding] = []
     if report.year is not None and prior.year is not None and prior.year != report.year - 1:
         out.append(
-            Finding(
+            Finding.of(
                 PRIOR_YEAR,
-                Severity.WARNING,
-                "上年报告的年度不符",
-                f"用于跨年度核对的是 {prior.year} 年度报告（{prior.source}），本报告为 {report.year} 年度，"
-                f"应使用 {report.year - 1} 年度报告。",
+                prior_year=prior.year,
+                prior_source=prior.source,
+                year=report.year,
+                expected_year=report.year - 1,
             )
         )
     values: dict[CellId, object] = dict(report.values)
     values.update({CellId(PRIOR + c.table, c.keys): v for c, v in prior.values.items()})
 
-    def ref_of(cell_id: CellId) -> str:
+    def where_of(cell_id: CellId) -> Position | str:
         if cell_id.table.startswith(PRIOR):
             return f"上年报告 {prior_spec.cell(prior_cell(cell_id)).ref}"
-        return spec.cell(cell_id).ref
+        return spec.cell(cell_id).position
 
     for inst in spec.cross_year_instances(prior_spec):
         outcome = compile_instance(inst)(values)
         if outcome.passed is False:
-            out.append(rule_finding(inst, outcome, values, spec, ref_of))
+            out.append(rule_finding(inst, outcome, values, spec, where_of))
     return out + _similarity(report, prior)

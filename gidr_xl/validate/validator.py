@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from gidr_xl.model import CellId, FormatSpec, Severity
+from gidr_xl.findings import Finding
+from gidr_xl.model import Severity
 from gidr_xl.report import Report
-from gidr_xl.rules import ast
-from gidr_xl.rules.expand import RuleInstance
-from gidr_xl.rules.python import Outcome, Values
+from gidr_xl.validate.narrative import narrative_findings
+from gidr_xl.validate.prior import cross_year_findings
+from gidr_xl.validate.rule_finding import rule_finding
 
 if TYPE_CHECKING:
     from gidr_xl.validate.localize import Localisation
-from gidr_xl.validate.findings import Finding, FindingCell
-from gidr_xl.validate.narrative import narrative_findings
-from gidr_xl.values import display
 
 
 @dataclass(frozen=True)
@@ -45,53 +42,6 @@ class Result:
         return self.errors == 0
 
 
-RefOf = Callable[[CellId], str]
-
-
-def _describe(spec: FormatSpec, cell_id: CellId) -> str:
-    cell = spec.cell(cell_id)
-    return f"{cell.ref}（{cell.label}）"
-
-
-def _sides(inst: RuleInstance, values: Values, ref_of: RefOf) -> tuple[FindingCell, ...]:
-    expr = inst.expr
-    if isinstance(expr, ast.Compare) and inst.guarded:
-        left, right = ast.cells_of(expr.left), ast.cells_of(expr.right)
-    else:
-        left, right = inst.cells, ()
-    out = [FindingCell(ref_of(c), str(c), values.get(c), "left" if right else "cell") for c in left]
-    out += [FindingCell(ref_of(c), str(c), values.get(c), "right") for c in right]
-    return tuple(out)
-
-
-def rule_finding(
-    inst: RuleInstance, outcome: Outcome, values: Values, spec: FormatSpec, ref_of: RefOf | None = None
-) -> Finding:
-    """The finding of a failed instance (``ref_of`` locates cells that are not in ``spec``)."""
-    rule = inst.rule
-    fields = {k: spec.key_label(v) for k, v in inst.bindings if isinstance(v, str)}
-    anchor_value = values.get(inst.anchor) if inst.anchor else None
-    fields.update(
-        lhs=display(outcome.lhs),
-        rhs=display(outcome.rhs),
-        value=display(anchor_value),
-        cell=_describe(spec, inst.anchor) if inst.anchor else "",
-    )
-    relation = isinstance(inst.expr, ast.Compare) and inst.guarded
-    return Finding(
-        code=rule.id,
-        severity=rule.severity,
-        title=rule.title,
-        message=rule.message.format(**fields),
-        instance=inst.id,
-        cells=_sides(inst, values, ref_of or (lambda c: spec.cell(c).ref)),
-        expected=outcome.rhs if relation else None,
-        actual=outcome.lhs if relation else anchor_value,
-        basis=rule.basis,
-        anchor=spec.cell(inst.anchor).ref if inst.anchor else "",
-    )
-
-
 def validate(report: Report, prior: Report | None = None) -> Result:
     """Evaluate every rule (and, given last year's report, the cross-year rules).
 
@@ -114,7 +64,5 @@ def validate(report: Report, prior: Report | None = None) -> Result:
 
         localisation = localize(report)
     if prior is not None and not prior.structure_broken:
-        from gidr_xl.validate.prior import cross_year_findings
-
         found.extend(cross_year_findings(report, prior))
     return Result(report, tuple(found), outcomes, localisation)
