@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from gidr_xl.errors import GidrError
+from gidr_xl.errors import GidrError, UsageError
+from gidr_xl.paths import refuse_overwrite
+
+#: Status of a workbook that passed; the others are 校验未通过, 无法读取 and 程序内部错误.
+PASSED = "已通过"
+INTERNAL = "程序内部错误"
 
 
 @dataclass
@@ -38,7 +44,7 @@ def process(path: Path, out_dir: Path) -> BatchItem:
     report = result.report
     item = BatchItem(
         str(path),
-        "已通过" if result.ok else "校验未通过",
+        PASSED if result.ok else "校验未通过",
         report.org,
         report.year,
         report.spec.id,
@@ -53,6 +59,14 @@ def process(path: Path, out_dir: Path) -> BatchItem:
     return item
 
 
+def workbook_files(folder: Path) -> list[Path]:
+    """Every .xlsx workbook under ``folder``; refuses a folder without any."""
+    files = sorted(folder.rglob("*.xlsx")) if folder.is_dir() else []
+    if not files:
+        raise UsageError(f"{folder} 中没有 .xlsx 工作簿。")
+    return files
+
+
 def run_batch(files: list[Path], out_dir: Path, jobs: int, progress=None) -> list[BatchItem]:
     out_dir.mkdir(parents=True, exist_ok=True)
     items: list[BatchItem] = []
@@ -63,9 +77,7 @@ def run_batch(files: list[Path], out_dir: Path, jobs: int, progress=None) -> lis
                 items.append(future.result())
             except Exception as exc:  # a bug in one file must not lose the other files' results
                 items.append(
-                    BatchItem(
-                        str(futures[future]), "程序内部错误", message=f"{type(exc).__name__}: {exc}"[:500]
-                    )
+                    BatchItem(str(futures[future]), INTERNAL, message=f"{type(exc).__name__}: {exc}"[:500])
                 )
             if progress is not None:
                 progress(futures[future])
@@ -97,3 +109,48 @@ def write_summary(items: list[BatchItem], out_dir: Path) -> tuple[Path, Path]:
         encoding="utf-8",
     )
     return csv_path, json_path
+
+
+@dataclass
+class BatchRun:
+    """One ``gidr batch``: a verdict per workbook and the summary files."""
+
+    items: list[BatchItem]
+    csv: Path
+    json: Path
+
+    @property
+    def passed(self) -> int:
+        return sum(i.status == PASSED for i in self.items)
+
+    @property
+    def internal_errors(self) -> bool:
+        return any(i.status == INTERNAL for i in self.items)
+
+
+def batch_folder(
+    folder: Path,
+    out_dir: Path,
+    jobs: int = 2,
+    progress: Callable[[int, int, Path], None] | None = None,
+    overwrite: bool = False,
+) -> BatchRun:
+    """Validate every workbook under ``folder`` and compile those that pass into ``out_dir``.
+
+    ``progress(done, total, path)`` is called after each workbook. Refuses when a summary or a
+    report it would write exists already, unless ``overwrite``."""
+    files = workbook_files(folder)
+    planned = [
+        out_dir / "summary.csv",
+        out_dir / "summary.json",
+        *(out_dir / f"{f.stem}.docx" for f in files),
+    ]
+    refuse_overwrite(*planned, overwrite=overwrite)
+    done = iter(range(1, len(files) + 1))
+
+    def step(path: Path) -> None:
+        if progress is not None:
+            progress(next(done), len(files), path)
+
+    items = run_batch(files, out_dir, jobs, step)
+    return BatchRun(items, *write_summary(items, out_dir))

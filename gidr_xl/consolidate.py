@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 
 from gidr_xl.errors import UsageError
 from gidr_xl.model import CellId, CellType, FormatSpec
+from gidr_xl.paths import refuse_overwrite
 from gidr_xl.reader.workbook import read_report
 from gidr_xl.report import Report
 from gidr_xl.template.writer import write_workbook
@@ -106,8 +107,7 @@ def consolidate(
     paths: list[Path], org: str, out: Path, overwrite: bool = False
 ) -> tuple[Result, list[Source]]:
     """Write the consolidated workbook and return its validation."""
-    if out.exists() and not overwrite:
-        raise UsageError(f"输出文件 {out} 已存在。为避免覆盖，请换一个文件名，或加 --overwrite 覆盖。")
+    refuse_overwrite(out, overwrite=overwrite)
     sources = load_sources(paths)
     spec, year = _check_compatible(sources)
     values = sum_values(spec, [s.report for s in sources]) | _narrative(spec, len(sources))

@@ -196,3 +196,154 @@ def test_batch_validates_and_compiles_a_folder(tmp_path: Path, capsys) -> None:
         and "不是 Excel 工作簿" in items["坏文件.xlsx"]["message"]
     )
     assert (out / "summary.csv").read_text(encoding="utf-8-sig").count("\n") == 4
+    code, _, err = run(capsys, "batch", str(folder), "--out", str(out))
+    assert code == Exit.UNUSABLE and "summary.csv" in err and "--overwrite" in err
+    assert main(["batch", str(folder), "--jobs", "1", "--out", str(out), "--overwrite"]) == Exit.FINDINGS
+    code, _, err = run(capsys, "batch", str(tmp_path / "没有工作簿"), "--out", str(out))
+    assert code == Exit.UNUSABLE and "没有 .xlsx 工作簿" in err
+
+
+# --- Chinese argparse, consistent flags --------------------------------------------------------
+
+ENGLISH = ("usage:", "invalid", "error:", "argument", "required", "unrecognized", "expected", "choose")
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["new", "--year", "abc"], ["参数 --year", "'abc' 不是有效的整数"]),
+        (["new", "--year"], ["参数 --year", "需要一个值"]),
+        (["new", "--bogus"], ["无法识别的参数：--bogus"]),
+        (["validate"], ["缺少必需的参数：工作簿"]),
+        (["audit", "报告.txt"], ["缺少必需的参数：--out"]),
+        (["frob"], ["无效的取值 'frob'", "'new'"]),
+        (["admin", "frob", "x"], ["参数 操作", "'create-organ'"]),
+        ([], ["缺少必需的参数：命令"]),
+    ],
+)
+def test_usage_errors_are_chinese(capsys, argv: list[str], words: list[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == Exit.UNUSABLE
+    err = capsys.readouterr().err
+    assert err.startswith("用法：gidr") and "\ngidr：参数有误：" in err
+    assert all(w in err for w in words), err
+    assert not any(w in err.lower() for w in ENGLISH), err
+
+
+def test_unknown_argparse_messages_pass_through() -> None:
+    from gidr_xl.argparse_zh import translate
+
+    assert translate("something new") == "something new"
+    assert translate("argument -o/--output: expected one argument") == "参数 -o/--output：需要一个值"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "new",
+        "validate",
+        "build",
+        "import",
+        "audit",
+        "consolidate",
+        "batch",
+        "serve",
+        "admin",
+        "addin",
+        "demo",
+    ],
+)
+def test_every_command_has_chinese_help_with_examples(capsys, command: str) -> None:
+    with pytest.raises(SystemExit) as info:
+        main([command, "-h"])
+    assert info.value.code == Exit.OK
+    out = capsys.readouterr().out
+    assert out.startswith(f"用法：gidr {command} ") and "示例：" in out and f"\n  gidr {command}" in out
+    assert "选项:" in out and "显示帮助并退出" in out
+    assert not any(w in out.lower() for w in ("usage:", "options:", "positional arguments", "show this help"))
+
+
+def test_top_help_lists_commands_in_chinese(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("用法：gidr ") and "子命令:" in out and "validate" in out and "usage" not in out
+    with pytest.raises(SystemExit):
+        main(["validate", "-h"])
+    assert "位置参数:" in capsys.readouterr().out
+
+
+def test_new_overwrite_replaces_and_force_is_its_hidden_alias(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "某某局-2025.xlsx"
+    assert run(capsys, "new", "--year", "2025", "--org", "甲局", "-o", str(out))[0] == Exit.OK
+    code, _, err = run(capsys, "new", "--year", "2025", "--org", "乙局", "-o", str(out))
+    assert code == Exit.UNUSABLE and "已存在" in err and "--overwrite" in err and "--force" not in err
+    code, _, err = run(capsys, "new", "--year", "2025", "--org", "乙局", "-o", str(out), "--overwrite")
+    assert code == Exit.OK and err == ""
+    assert "乙局" in {c.value for row in openpyxl.load_workbook(out)["封面"].iter_rows() for c in row}
+    code, _, err = run(capsys, "new", "--year", "2025", "--org", "丙局", "-o", str(out), "--force")
+    assert code == Exit.OK and "--force 已改名为 --overwrite" in err
+    assert "丙局" in {c.value for row in openpyxl.load_workbook(out)["封面"].iter_rows() for c in row}
+    with pytest.raises(SystemExit):
+        main(["new", "-h"])
+    assert "--force" not in capsys.readouterr().out
+
+
+def test_new_defaults_year_and_output_from_the_format(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "new", "--format", "2019", "--org", "某某局")
+    assert code == Exit.OK and (tmp_path / "build" / "某某局-2020.xlsx").exists() and "2020 年度" in out
+    code, _, err = run(capsys, "new", "--org", "某某局")
+    assert code == Exit.UNUSABLE and "--format" in err and "--year" in err
+
+
+def test_build_with_errors_prints_findings_and_writes_nothing(tmp_path: Path, capsys) -> None:
+    from gidr_xl.compile import compile_workbook
+    from gidr_xl.errors import FailedValidationError
+
+    blank = tmp_path / "空白.xlsx"
+    assert run(capsys, "new", "--year", "2025", "-o", str(blank))[0] == Exit.OK
+    with pytest.raises(FailedValidationError) as info:
+        compile_workbook(blank)
+    assert info.value.result.errors > 0
+    code, out, err = run(capsys, "build", str(blank))
+    assert code == Exit.FINDINGS and "结论：未通过校验" in out and "未生成报告" in out and "--force" in out
+    assert err == "" and not list(tmp_path.glob("*.docx"))
+
+
+def test_audit_refuses_to_overwrite_its_summary(tmp_path: Path, capsys) -> None:
+    report = tmp_path / "某某局2025年报.txt"
+    report.write_text("某某局2025年政府信息公开工作年度报告\n本报告没有表格。\n", encoding="utf-8")
+    out = tmp_path / "审核"
+    code, text, _ = run(capsys, "audit", str(report), "--out", str(out))
+    assert code == Exit.FINDINGS and "已审核 1 份年报" in text
+    assert {p.name for p in tmp_path.iterdir()} >= {"审核.csv", "审核.xlsx", "审核-findings.csv"}
+    code, _, err = run(capsys, "audit", str(report), "--out", str(out))
+    assert code == Exit.UNUSABLE and "审核.csv" in err and "--overwrite" in err
+    assert run(capsys, "audit", str(report), "--out", str(out), "--overwrite")[0] == Exit.FINDINGS
+    (tmp_path / "空目录").mkdir()
+    code, _, err = run(capsys, "audit", str(tmp_path / "空目录"), "--out", str(tmp_path / "另一个"))
+    assert code == Exit.UNUSABLE and "没有找到" in err
+
+
+def test_refuse_overwrite_names_a_few_existing_files(tmp_path: Path) -> None:
+    from gidr_xl.errors import OutputExistsError, UsageError
+    from gidr_xl.paths import refuse_overwrite
+
+    files = [tmp_path / f"{n}.docx" for n in range(8)]
+    for f in files:
+        f.write_text("x")
+    refuse_overwrite(*files, overwrite=True)
+    refuse_overwrite(tmp_path / "新.docx")
+    with pytest.raises(OutputExistsError) as info:
+        refuse_overwrite(*files, tmp_path / "新.docx")
+    assert isinstance(info.value, UsageError)
+    assert (
+        "0.docx" in str(info.value) and "7.docx" not in str(info.value) and "等 8 个文件" in str(info.value)
+    )
+
+
+def test_serve_refuses_zero_workers(capsys) -> None:
+    code, _, err = run(capsys, "serve", "--workers", "0")
+    assert code == Exit.UNUSABLE and "--workers 至少为 1" in err

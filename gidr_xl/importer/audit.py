@@ -14,9 +14,10 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from gidr_xl.errors import GidrError
+from gidr_xl.errors import GidrError, UsageError
 from gidr_xl.importer.classify import (
     AMBIGUOUS,
+    CONSISTENT,
     NOT_STATED,
     RELATION,
     UNREAD,
@@ -28,6 +29,7 @@ from gidr_xl.importer.classify import (
 from gidr_xl.importer.parse import Imported
 from gidr_xl.importer.sources import READERS
 from gidr_xl.importer.workbook import import_report
+from gidr_xl.paths import refuse_overwrite
 from gidr_xl.validate.validator import Result, validate
 
 SUMMARY_HEADER = [
@@ -65,6 +67,7 @@ class Audited:
 
 
 def report_files(paths: list[Path]) -> list[Path]:
+    """The given files, and every report file (.txt, .html, .docx, .pdf) under the given folders."""
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -103,6 +106,56 @@ def audit(
                 item.result = validate(item.imported.report, last.imported.report)
                 item.assessment = assess(item.imported, item.result)
     return done
+
+
+@dataclass
+class AuditRun:
+    """One ``gidr audit``: the verdicts and where the summary was written."""
+
+    items: list[Audited]
+    summary: Path
+    findings: Path
+    workbook: Path
+
+    def counts(self) -> dict[str, int]:
+        """Reports per verdict, in order of first appearance."""
+        counts: dict[str, int] = {}
+        for item in self.items:
+            counts[item.assessment.status] = counts.get(item.assessment.status, 0) + 1
+        return counts
+
+    @property
+    def consistent(self) -> bool:
+        return all(i.assessment.status == CONSISTENT for i in self.items)
+
+
+def audit_folder(
+    paths: list[Path],
+    out: Path,
+    prior: bool = False,
+    progress: Callable[[int, int, Path], None] | None = None,
+    overwrite: bool = False,
+) -> AuditRun:
+    """Audit every report under ``paths``; write ``out`` as .csv, .xlsx and ``-findings.csv``.
+
+    ``progress(done, total, path)`` is called after each report. Refuses when there is no report
+    file, or when an output exists and ``overwrite`` is not set (before reading anything)."""
+    files = report_files(paths)
+    if not files:
+        raise UsageError("没有找到可审核的年报文件（.txt、.html、.docx、.pdf）。")
+    csv_path, xlsx_path = out.with_suffix(".csv"), out.with_suffix(".xlsx")
+    refuse_overwrite(
+        csv_path, csv_path.with_name(f"{csv_path.stem}-findings.csv"), xlsx_path, overwrite=overwrite
+    )
+    done = iter(range(1, len(files) + 1))
+
+    def step(path: Path) -> None:
+        if progress is not None:
+            progress(next(done), len(files), path)
+
+    items = audit(files, prior=prior, progress=step)
+    summary, findings = write_csv(items, csv_path)
+    return AuditRun(items, summary, findings, write_xlsx(items, xlsx_path))
 
 
 def summary_row(item: Audited) -> list[object]:

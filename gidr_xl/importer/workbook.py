@@ -9,7 +9,9 @@ from openpyxl.styles import Font
 
 from gidr_xl.importer.parse import Imported, parse_lines
 from gidr_xl.importer.sources import read_document
+from gidr_xl.paths import refuse_overwrite
 from gidr_xl.template.writer import write_workbook
+from gidr_xl.validate.validator import Result, validate
 
 PROVENANCE_SHEET = "导入来源"
 
@@ -50,3 +52,21 @@ def write_imported(imported: Imported, out: Path) -> Path:
         ws.column_dimensions[col].width = width
     wb.save(out)
     return out
+
+
+def import_to_workbook(
+    source: Path,
+    out: Path | None = None,
+    *,
+    year: int | None = None,
+    org: str | None = None,
+    overwrite: bool = False,
+) -> tuple[Imported, Path, Result]:
+    """Import ``source``, write it as our workbook ``out`` (default: beside it) and validate it.
+
+    An existing ``out`` is refused before anything is read, unless ``overwrite``."""
+    out = out or source.with_suffix(".xlsx")
+    refuse_overwrite(out, overwrite=overwrite)
+    imported = import_report(source, year=year, org=org)
+    write_imported(imported, out)
+    return imported, out, validate(imported.report)
