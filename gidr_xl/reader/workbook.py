@@ -11,7 +11,7 @@ from pathlib import Path
 
 from openpyxl.utils.datetime import to_excel
 
-from gidr_xl import findings as F
+import gidr_xl.findings as F
 from gidr_xl.access import BookAccess, Grid
 from gidr_xl.access.meta import FORMAT_KEY, GENERATOR_KEY, META_EXTENT, SPEC_HASH_KEY, read_meta
 from gidr_xl.addresses import top_left
