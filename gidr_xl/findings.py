@@ -26,9 +26,7 @@ class Entry:
 CATALOGUE: dict[str, Entry] = {
     e.code: e
     for e in (
-        Entry(
-            "structure-sheet", Severity.ERROR, "缺少工作表", "工作簿缺少工作表“{sheet}”，无法校验。"
-        ),
+        Entry("structure-sheet", Severity.ERROR, "缺少工作表", "工作簿缺少工作表“{sheet}”，无法校验。"),
         Entry(
             "structure-label",
             Severity.ERROR,

@@ -34,6 +34,9 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_MEMBER = 100 * 1024 * 1024
 MAX_RATIO = 200
+#: Below this total the ratio does not matter: a template filled with long repeated texts (a
+#: cell holds up to 32 767 characters) compresses beyond 200:1 and is still a real workbook.
+RATIO_FLOOR = 64 * 1024 * 1024
 MAX_MEMBERS = 2000
 #: Cells over all worksheets (the template has about 5 000; openpyxl needs ~1 KB per cell).
 MAX_CELLS = 500_000
@@ -136,7 +139,7 @@ def _check_directory(name: str, infos: list[zipfile.ZipInfo]) -> None:
             )
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
-    if total > MAX_UNCOMPRESSED or total / packed > MAX_RATIO:
+    if total > MAX_UNCOMPRESSED or (total > RATIO_FLOOR and total / packed > MAX_RATIO):
         raise _unusable(name, f"解压后过大（{total // 1024} KB），疑似恶意压缩文件，已拒绝读取。")
 
 

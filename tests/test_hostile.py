@@ -70,6 +70,9 @@ FIXTURE_CODES = {
     "boolean-spelled-true.xlsx": 1,
     "bogus-sheet-state.xlsx": 0,
     "phonetic-run-without-sb.xlsx": 1,
+    "long-repeated-texts.xlsx": 1,
+    "corrupt-print-titles.xlsx": 0,
+    "workbook-content-type-missing.xlsx": 1,
 }
 
 

@@ -11,12 +11,14 @@ the reader reads them.
 
 from __future__ import annotations
 
+import html
 import io
 import math
 import re
 import zipfile
 
 from openpyxl.utils.datetime import from_ISO8601
+from openpyxl.worksheet.print_settings import PrintArea, PrintTitles
 
 from gidr_xl.values import EXCEL_MAX
 
@@ -104,9 +106,60 @@ def loadable_sheet(data: bytes) -> bytes:
 _BAD_STATE = re.compile(rb'(<(?:\w+:)?sheet\s[^>]*?)\sstate="(?!(?:visible|hidden|veryHidden)")[^"]*"')
 
 
+#: A defined name with its value (names are written by every office suite in this spelling).
+_DEFINED_NAME = re.compile(rb'<definedName\s[^>]*?name="([^"]*)"[^>]*?(?:/>|>([^<]*)</definedName>)')
+_RESERVED_PARSERS = {
+    b"_xlnm.Print_Titles": PrintTitles.from_string,
+    b"_xlnm.Print_Area": PrintArea.from_string,
+}
+
+
+def _usable_name(match: re.Match[bytes]) -> bytes:
+    """The defined name, or nothing for one openpyxl cannot load: empty, or a print area or
+    print titles that are not references (openpyxl parses those two while loading)."""
+    name, value = match.group(1), (match.group(2) or b"").strip()
+    if not value:
+        return b""
+    parse = _RESERVED_PARSERS.get(name)
+    if parse is not None:
+        try:
+            parse(html.unescape(value.decode("utf-8")))
+        except (ValueError, TypeError, UnicodeDecodeError):
+            return b""
+    return match.group(0)
+
+
 def loadable_workbook(data: bytes) -> bytes:
-    """The workbook part with sheet states openpyxl accepts."""
-    return _BAD_STATE.sub(rb"\1", data)
+    """The workbook part with sheet states and defined names openpyxl accepts."""
+    return _DEFINED_NAME.sub(_usable_name, _BAD_STATE.sub(rb"\1", data))
+
+
+_MAIN_TYPES = (
+    b"spreadsheetml.sheet.main+xml",
+    b"sheet.macroEnabled.main+xml",
+    b"spreadsheetml.template.main+xml",
+)
+_MAIN_TYPE = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+
+
+def loadable_content_types(data: bytes, workbook: str) -> bytes:
+    """Content types that name the workbook part (openpyxl finds it only that way; the reader
+    follows the package relationships)."""
+    if any(t in data for t in _MAIN_TYPES):
+        return data
+    part = b"/" + workbook.encode("utf-8")
+    data = re.sub(rb'<Override\s[^>]*PartName="' + re.escape(part) + rb'"[^>]*/>', b"", data)
+    override = b'<Override PartName="' + part + b'" ContentType="' + _MAIN_TYPE + b'"/>'
+    return data.replace(b"</Types>", override + b"</Types>") if b"</Types>" in data else data
+
+
+def _workbook_part(members: dict[str, bytes]) -> str:
+    """The main part the package relationships point at (``xl/workbook.xml`` as a rule)."""
+    rels = members.get("_rels/.rels", b"")
+    found = re.search(rb'Type="[^"]*/officeDocument"[^>]*Target="/?([^"]+)"', rels) or re.search(
+        rb'Target="/?([^"]+)"[^>]*Type="[^"]*/officeDocument"', rels
+    )
+    return found.group(1).decode("utf-8", "replace") if found else "xl/workbook.xml"
 
 
 def loadable(members: dict[str, bytes]) -> io.BytesIO | None:
@@ -119,6 +172,8 @@ def loadable(members: dict[str, bytes]) -> io.BytesIO | None:
             fixed = loadable_workbook(data)
         elif name.endswith("sharedStrings.xml"):
             fixed = loadable_strings(data)
+        elif name == "[Content_Types].xml":
+            fixed = loadable_content_types(data, _workbook_part(members))
         else:
             continue
         if fixed != data:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -32,7 +33,9 @@ class OpenpyxlBook:
         package = open_checked(path)  # the same gate as every other reader
         self.source = str(path)
         try:
-            self.wb = load_workbook(loadable(package.members) or path)
+            with warnings.catch_warnings():  # openpyxl warns in English about parts it skips
+                warnings.simplefilter("ignore")
+                self.wb = load_workbook(loadable(package.members) or path)
         except Exception as exc:  # openpyxl raises ValueError, KeyError, TypeError … on odd parts
             raise UnusableWorkbookError(
                 f"文件 {path} 的内部结构有误，无法写入标记（{type(exc).__name__}）。"

@@ -103,7 +103,9 @@ def assess(imported: Imported, result: Result | None = None) -> Assessment:
                 continue  # a cell not read, blank or missing: listed above from the import itself
         if _relations_of(f):
             continue  # relation found again (blank cells not zeroed): already listed
-        items.append(Item(OTHER, f.message, f.severity.label, f.instance or f.code, f.anchor_ref, f.fingerprint))
+        items.append(
+            Item(OTHER, f.message, f.severity.label, f.instance or f.code, f.anchor_ref, f.fingerprint)
+        )
     if relations or imported.no_consistent:
         status = INCONSISTENT
     elif imported.ambiguities or unread_cells:

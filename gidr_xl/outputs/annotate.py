@@ -37,6 +37,7 @@ SUSPECT_RGB: RGB = (0xBD, 0xD7, 0xEE)
 SUSPECT_LEVEL = "疑似填错"
 SUSPECT_BASIS = "错误定位：使全部勾稽关系同时成立的最小改动"
 
+
 def _stored(ref: str) -> Position:
     """A cell reference read back as text (the record in _meta, an older 校验结果 sheet)."""
     sheet, _, address = ref.rpartition("!")
@@ -207,7 +208,15 @@ def annotate(book: BookAccess, result: Result, when: dt.datetime | None = None) 
     if not listed:
         rows.append(["", "", "全部规则均已通过。", "", ""])
     if skipped:
-        rows.append(["", "", f"以下单元格无法标记（工作表缺失或不是单元格）：{'、'.join(p.ref for p in skipped)}", "", ""])
+        rows.append(
+            [
+                "",
+                "",
+                f"以下单元格无法标记（工作表缺失或不是单元格）：{'、'.join(p.ref for p in skipped)}",
+                "",
+                "",
+            ]
+        )
     book.replace_sheet(RESULT_SHEET, rows, links, {"A": 10, "B": 22, "C": 90, "D": 14, "E": 40})
     book.activate(RESULT_SHEET)
     return [at.ref for at in marks if at not in skipped]

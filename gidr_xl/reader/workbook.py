@@ -128,7 +128,9 @@ def report_from_cells(meta_cells: Grid, grid: Grid, sheets: list[str], source: s
     if not read_findings:  # with tables restructured, every check cell has moved as well
         read_findings += check_formula_findings(spec, grid)
     if meta.get(SPEC_HASH_KEY) and meta[SPEC_HASH_KEY] != spec.sha256:
-        read_findings.append(Finding.of(F.TEMPLATE_OUTDATED, generator=meta.get(GENERATOR_KEY, "旧版 gidr-xl")))
+        read_findings.append(
+            Finding.of(F.TEMPLATE_OUTDATED, generator=meta.get(GENERATOR_KEY, "旧版 gidr-xl"))
+        )
     values, notes = _values(spec, grid)
     return Report(spec=spec, values=values, source=source, read_findings=read_findings + notes)
 

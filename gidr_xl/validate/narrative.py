@@ -62,7 +62,10 @@ def _number_findings(report: Report, check: NarrativeCheck) -> Iterator[Finding]
                 instance=f"{check.id}[{cell_id.keys[0]}]",
                 cells=(
                     FindingCell(where.position, str(cell_id), text, "left"),
-                    *(FindingCell(spec.cell(c).position, str(c), report.values.get(c), "right") for c in cells),
+                    *(
+                        FindingCell(spec.cell(c).position, str(c), report.values.get(c), "right")
+                        for c in cells
+                    ),
                 ),
                 expected=table_value,
                 actual=quoted,
