@@ -39,7 +39,7 @@ class Source:
 def summed_cells(spec: FormatSpec) -> list[CellId]:
     """Numeric cells that add up across organs: national tables and the fee fields."""
     cells = [c.id for t in spec.tables if not t.local for c in t.inputs]
-    cells += [c.id for f in spec.forms if f.id != "INFO" for c in f.fields if c.type.numeric]
+    cells += [c.id for f in spec.forms if f.id != spec.roles.cover for c in f.fields if c.type.numeric]
     return cells
 
 

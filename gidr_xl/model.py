@@ -221,6 +221,22 @@ class TypeInfo:
 
 
 @dataclass(frozen=True)
+class Roles:
+    """Cells with a meaning the code needs, declared by the spec (``roles:``)."""
+
+    organ: CellId  # the organ's name on the cover
+    year: CellId  # the report year
+    opening: str  # the form whose first paragraph opens the report (总体情况)
+    contact: dict[str, CellId] = field(default_factory=dict)  # department, address, postcode, phone, site
+    fees: tuple[CellId, ...] = ()  # notices, amount noticed, amount collected (2021 format)
+
+    @property
+    def cover(self) -> str:
+        """The form that holds the organ and year."""
+        return self.organ.table
+
+
+@dataclass(frozen=True)
 class FormatSpec:
     """One statutory format version, fully resolved."""
 
@@ -238,6 +254,7 @@ class FormatSpec:
     narrative_checks: tuple[NarrativeCheck, ...]
     cross_year_rules: tuple[RuleSpec, ...]
     similarity_checks: tuple[SimilarityCheck, ...]
+    roles: Roles
     sha256: str
     _by_id: dict[CellId, InputCell] = field(default_factory=dict, repr=False, compare=False)
 

@@ -6,13 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gidr_xl.errors import UsageError
-from gidr_xl.model import CellId, FormatSpec
+from gidr_xl.model import FormatSpec
 from gidr_xl.paths import refuse_overwrite
 from gidr_xl.samples import load_sample
 from gidr_xl.spec.loader import format_for_year, load_format
 from gidr_xl.template.writer import write_workbook
-
-_YEAR = CellId("INFO", ("报告年度",))
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ def new_workbook(
         path = out or Path(f"build/{sample}.xlsx")
         refuse_overwrite(path, overwrite=overwrite)
         write_workbook(spec, path, values=values)
-        sample_year = values.get(_YEAR)
+        sample_year = values.get(spec.roles.year)
         return NewWorkbook(path, spec, sample_year if isinstance(sample_year, int) else None)
     spec, year = resolve_format(format, year)
     path = out or Path(f"build/{org or '年报'}-{year}.xlsx")

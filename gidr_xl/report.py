@@ -21,12 +21,12 @@ class Report:
 
     @property
     def org(self) -> str:
-        value = self.values.get(CellId("INFO", ("机关名称",)))
+        value = self.values.get(self.spec.roles.organ)
         return str(value).strip() if value is not None else ""
 
     @property
     def year(self) -> int | None:
-        value = self.values.get(CellId("INFO", ("报告年度",)))
+        value = self.values.get(self.spec.roles.year)
         return int(value) if is_number(value) and float(value).is_integer() else None  # type: ignore[arg-type]
 
     @property

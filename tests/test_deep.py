@@ -85,7 +85,9 @@ def test_prior_of_the_other_format_and_wrong_year() -> None:
     spec19, old = load_sample("jianghai-2019")
     result = validate(Report(spec21, values), Report(spec19, old))
     codes = {f.code for f in result.findings}
-    assert "X3-1" in codes and "prior-year" in codes and "X2-1" not in codes  # 2019 tables have no 现行有效件数
+    assert (
+        "X3-1" in codes and "prior-year" in codes and "X2-1" not in codes
+    )  # 2019 tables have no 现行有效件数
     values19 = dict(old)
     values19[YEAR] = 2020
     prior19 = dict(old)
@@ -125,7 +127,9 @@ def test_relabelled_and_wrong_version_workbooks(tmp_path: Path) -> None:
     wb["表三"][label.span.split(":")[0]] = "商业"
     wb.save(path)
     found = validate(read_report(path)).findings
-    assert [(f.code, f.anchor_ref) for f in found] == [("structure-label", f"表三!{label.span.split(':')[0]}")]
+    assert [(f.code, f.anchor_ref) for f in found] == [
+        ("structure-label", f"表三!{label.span.split(':')[0]}")
+    ]
 
 
 def _plant_slip(value: int, rng: random.Random) -> int | None:

@@ -42,6 +42,9 @@ def test_unknown_format_is_a_clear_error() -> None:
         ("{c}”列：第一项", "{col}”列：第一项", "未知的占位符"),
         ("{doc: 格式, at: 表三“总计”列}", "{doc: 规范, at: 表三“总计”列}", "未知的文件“规范”"),
         ("    basis: {doc: 条例, at: 第五十条第（四）项}\n", "", "缺少字段“basis”"),
+        ("expr: T3[二][c] == 上年T3[四][c]", "expr: T3[二][c] == 上年T3[四十][c]", "X3-1"),
+        ("  organ: INFO[机关名称]", "  organ: INFO[机关全称]", "roles.organ"),
+        ("  opening: N1", "  opening: N9", "未知的表单“N9”"),
     ],
 )
 def test_broken_spec_names_file_and_entry(tmp_path: Path, old: str, new: str, expected: str) -> None:

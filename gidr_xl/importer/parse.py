@@ -333,12 +333,13 @@ def parse_lines(
     notes.extend(reading.notes)
     parser.ambiguities.extend(reading.ambiguities)
     parser.read_t2_local()
-    for key, form_id in (("一", "N1"), ("五", "N5"), ("六", "N6")):
-        parser.read_paragraphs(stream, span(key) if key in sections else None, form_id)
+    for form in spec.forms:
+        if form.paragraphs and form.section:
+            parser.read_paragraphs(stream, span(form.section) if form.section in sections else None, form.id)
     _fields_from_text(parser)
     values = parser.values
-    values[CellId("INFO", ("机关名称",))] = org
-    values[CellId("INFO", ("报告年度",))] = year
+    values[spec.roles.organ] = org
+    values[spec.roles.year] = year
     blank = set(reading.blank)
     for table in spec.tables:
         if table.local:

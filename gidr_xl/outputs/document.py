@@ -154,8 +154,10 @@ def _paragraphs(form: FormSpec, values: dict[CellId, object]) -> list[Paragraph]
     return out
 
 
-def _field(report: Report, key: str) -> str:
-    value = report.values.get(CellId("INFO", (key,)))
+def _field(report: Report, role: str) -> str:
+    """The text of a contact field (``site``, ``phone`` …); '' when blank or not in the format."""
+    cell_id = report.spec.roles.contact.get(role)
+    value = report.values.get(cell_id) if cell_id is not None else None
     return "" if is_blank(value) else display(value).strip()
 
 
@@ -167,26 +169,24 @@ def opening_paragraph(report: Report) -> str:
         f"根据《中华人民共和国政府信息公开条例》（以下简称《条例》）规定，现向社会公布{org}{year}年政府信息公开工作年度报告。"
         f"本报告由{headings}六部分组成。本报告所列数据的统计期限自{year}年1月1日起至{year}年12月31日止。"
     )
-    site = _field(report, "电子版发布网址")
+    site = _field(report, "site")
     if site:
         text += f"本报告的电子版可在{site}查阅或下载。"
     contact = [
         f"{label}：{_field(report, key)}"
-        for key, label in (("联系地址", "地址"), ("邮政编码", "邮编"), ("联系电话", "电话"))
+        for key, label in (("address", "地址"), ("postcode", "邮编"), ("phone", "电话"))
         if _field(report, key)
     ]
     if contact:
-        who = _field(report, "联系部门") or org
+        who = _field(report, "department") or org
         text += f"如对本报告有疑问，请与{who}联系（{'，'.join(contact)}）。"
     return text
 
 
 def _fee_sentence(report: Report, existing: list[Paragraph]) -> Paragraph | None:
     """2021 format: the 信息处理费 statement from the structured fields, unless the text has it."""
-    spec = report.spec
-    keys = ("收费通知件数", "收费通知总金额", "实际收取总金额")
-    ids = [CellId("N6", (k,)) for k in keys]
-    if not all(spec.has_cell(i) for i in ids):
+    ids = report.spec.roles.fees
+    if not ids:
         return None
     if any("收费通知" in p.text or "信息处理费" in p.text for p in existing):
         return None

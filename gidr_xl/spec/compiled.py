@@ -14,7 +14,7 @@ from functools import cached_property
 
 from gidr_xl.addresses import parse_span, split_address
 from gidr_xl.errors import SpecError
-from gidr_xl.model import CellId, CellType, FormatSpec, InputCell
+from gidr_xl.model import CellId, CellType, FormatSpec
 from gidr_xl.rules import ast
 from gidr_xl.rules.excel import compile_instance as excel_formula
 from gidr_xl.rules.expand import Binding, ExpansionError, RuleInstance, expand, expand_expression
@@ -40,17 +40,6 @@ class CheckFormula:
     formula: str  # as the template writes it, with a leading "="
     spellings: frozenset[str]  # the same formula as office suites save it (exact-match fast path)
     key: FormulaKey  # its meaning, for formulas spelled any other way
-
-
-@dataclass(frozen=True)
-class Roles:
-    """Cells with a meaning the code needs: which input holds the organ name, the year …"""
-
-    organ: InputCell
-    year: InputCell
-    opening: InputCell | None  # the first paragraph of the 总体情况 part
-    fees: tuple[InputCell, ...]  # the fee fields of part 六 (count, amount noticed, collected)
-    contact: tuple[InputCell, ...]  # contact fields shown on the cover, in order
 
 
 def prior_cell(cell_id: CellId) -> CellId:

@@ -26,6 +26,7 @@ from gidr_xl.model import (
     InputCell,
     LabelCell,
     NarrativeCheck,
+    Roles,
     RuleSpec,
     Section,
     Severity,
@@ -99,9 +100,13 @@ def _merge(path: Path) -> tuple[dict[str, Any], list[tuple[Path, str, dict[str, 
         for key in ("tables", "forms", "rules", "narrative_checks", "cross_year_rules"):
             for i, entry in enumerate(inc.get(key, [])):
                 origins.append((path.parent / name, f"{key}[{i}]", entry))
+        if "roles" in inc:
+            origins.append((path.parent / name, "roles", inc["roles"]))
     for key in ("tables", "forms", "rules", "narrative_checks", "cross_year_rules"):
         for i, entry in enumerate(data.get(key, [])):
             origins.append((path, f"{key}[{i}]", entry))
+    if "roles" in data:
+        origins.append((path, "roles", data["roles"]))
     return merged, origins
 
 
@@ -436,6 +441,42 @@ def _canonical_hash(data: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_CONTACT_ROLES = ("department", "address", "postcode", "phone", "site")
+_FEE_ROLES = 3
+
+
+def _roles(raw: Any, where: _Where, known: set[CellId], forms: set[str]) -> Roles:
+    """The ``roles`` mapping: every cell parsed and present in the format."""
+    if not isinstance(raw, dict):
+        raise where.fail("缺少字段“roles”（机关名称、报告年度等单元格的用途）")
+
+    def cell(text: object, at: str) -> CellId:
+        try:
+            cell_id = CellId.parse(str(text))
+        except ValueError:
+            raise where.at(at).fail(f"“{text}”不是单元格写法，应如 INFO[机关名称]") from None
+        if cell_id not in known:
+            raise where.at(at).fail(f"格式中没有单元格“{text}”")
+        return cell_id
+
+    contact = raw.get("contact", {})
+    if not isinstance(contact, dict) or set(contact) - set(_CONTACT_ROLES):
+        raise where.at("contact").fail(f"应为映射，键为 {'、'.join(_CONTACT_ROLES)} 之一")
+    fees = raw.get("fees", [])
+    if not isinstance(fees, list) or len(fees) not in (0, _FEE_ROLES):
+        raise where.at("fees").fail("应为三个单元格：收费通知件数、收费通知总金额、实际收取总金额")
+    opening = str(raw.get("opening", ""))
+    if opening not in forms:
+        raise where.at("opening").fail(f"未知的表单“{opening}”")
+    return Roles(
+        organ=cell(raw.get("organ"), "organ"),
+        year=cell(raw.get("year"), "year"),
+        opening=opening,
+        contact={k: cell(v, f"contact.{k}") for k, v in contact.items()},
+        fees=tuple(cell(v, f"fees[{i}]") for i, v in enumerate(fees)),
+    )
+
+
 def load_path(path: Path, prior_cells: Callable[[CellId], bool] | None = None) -> CompiledFormat:
     """Load, validate and compile one format file (with its includes). ``prior_cells`` says
     which cells a ``上年…`` reference may name (default: this format's own)."""
@@ -507,6 +548,10 @@ def load_path(path: Path, prior_cells: Callable[[CellId], bool] | None = None) -
             )
         else:
             cross_year.append(_rule(entry, where, documents))
+    # roles merge over the included files: an error names every file that declares some
+    declaring = [file.name for file, entry, _ in origins if entry == "roles"]
+    roles_where = _Where(Path("、".join(declaring) or path.name), "roles")
+    roles = _roles(data.get("roles"), roles_where, known, {f.id for f in forms})
     compiled = CompiledFormat(
         id=fid,
         name=name,
@@ -522,6 +567,7 @@ def load_path(path: Path, prior_cells: Callable[[CellId], bool] | None = None) -
         narrative_checks=narrative,
         cross_year_rules=tuple(cross_year),
         similarity_checks=tuple(similarity),
+        roles=roles,
         sha256=_canonical_hash(data),
     )
     # the expansions are the validation: kept, never repeated

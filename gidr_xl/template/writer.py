@@ -147,7 +147,7 @@ class _Builder:
 
     def write_form(self, form: FormSpec, org: str, year: int) -> None:
         ws = self.sheet(form.sheet)
-        hints = form.id == "INFO"  # the cover explains each field in column C
+        hints = form.id == self.spec.roles.cover  # the cover explains each field in column C
         last = "C" if hints else "B"
         ws.cell(row=1, column=1, value=form.title).font = styles.TITLE_FONT
         ws.merge_cells(f"A1:{last}1")
@@ -441,9 +441,9 @@ def build_workbook(
     b.wb.active = 0
     filled: dict[CellId, object] = {}
     if org:
-        filled[CellId("INFO", ("机关名称",))] = org
+        filled[spec.roles.organ] = org
     if year is not None:
-        filled[CellId("INFO", ("报告年度",))] = year
+        filled[spec.roles.year] = year
     filled.update(values or {})
     for cell_id, value in filled.items():
         cell = spec.cell(cell_id)

@@ -82,7 +82,7 @@ def _year_findings(report: Report, check: NarrativeCheck) -> Iterator[Finding]:
         plain = _QUOTED.sub("", text)
         for match in _YEAR.finditer(plain):
             mentioned = int(match.group(1))
-            opening = match.start() == 0 and cell_id.table == "N1"
+            opening = match.start() == 0 and cell_id.table == report.spec.roles.opening
             if mentioned > year + 1 or (opening and mentioned != year):
                 where = report.spec.cell(cell_id)
                 yield Finding(
