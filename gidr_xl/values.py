@@ -14,8 +14,6 @@ from __future__ import annotations
 import math
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 
-Value = None | str | int | float | bool
-
 #: Largest magnitude Excel stores ("Excel specifications and limits": 9.99999999999999E+307).
 EXCEL_MAX = 9.99999999999999e307
 #: Integers above this are not held exactly by a double (and so by Excel): 2**53.

@@ -73,6 +73,7 @@ FIXTURE_CODES = {
     "long-repeated-texts.xlsx": 1,
     "corrupt-print-titles.xlsx": 0,
     "workbook-content-type-missing.xlsx": 1,
+    "shared-formula-out-of-range.xlsx": 1,
 }
 
 

@@ -294,6 +294,44 @@ def test_loadable_flattens_rich_and_phonetic_strings() -> None:
     assert loadable_strings(strings) == b'<sst><si><t xml:space="preserve">a</t></si><si><t>c</t></si></sst>'
 
 
+def test_loadable_writes_shared_formulas_out() -> None:
+    from gidr_xl.access.loadable import unshared_formulas
+
+    sheet = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+        b'<c r="B2"><f t="shared" si="0" ref="B2:B4">A1+1</f><v>1</v></c><c r="B3"><f t="shared" si="0"/></c>'
+        b'<c r="C1"><f t="shared" si="1" ref="A1:C1">A1</f></c><c r="A1"><f t="shared" si="1"/></c>'
+        b"</row></sheetData></worksheet>"
+    )
+    out = unshared_formulas(sheet)
+    assert b't="shared"' not in out and b"<f>A1+1</f><v>1</v>" in out and b"<f>A2+1</f>" in out
+    assert b'<c r="A1"><f>#REF!</f>' in out  # two columns left of A: Excel shows #REF!
+    assert unshared_formulas(b"<c><f>A1</f></c>") == b"<c><f>A1</f></c>"
+
+
+def test_other_workbooks_are_refused_quoted_or_not() -> None:
+    from gidr_xl.reader.formula_guard import parse_range
+
+    assert parse_range("'[missing.xlsx]Sheet 1'!A1", "表三") == "引用了其他工作簿"
+    assert parse_range("[missing.xlsx]Sheet1!A1", "表三") == "引用了其他工作簿"
+
+
+def test_validation_stands_without_localisation(monkeypatch, sample_path: Path) -> None:
+    """A failing relation loads SciPy; when it cannot load, the findings are still reported."""
+    import sys
+
+    from gidr_xl.model import CellId
+    from gidr_xl.reader.workbook import read_report
+    from gidr_xl.validate.validator import validate
+
+    report = read_report(sample_path)
+    total = CellId("T3", ("一", "总计"))
+    report.values[total] = float(report.values[total]) + 1  # type: ignore[arg-type]
+    monkeypatch.setitem(sys.modules, "gidr_xl.validate.localize", None)  # import raises ImportError
+    result = validate(report)
+    assert result.errors and result.localisation is None
+
+
 def test_gate_names_the_sheet_of_a_damaged_part(tmp_path: Path, sample_path: Path) -> None:
     with zipfile.ZipFile(sample_path) as zf:
         members = {n: zf.read(n) for n in zf.namelist()}

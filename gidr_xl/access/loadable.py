@@ -17,10 +17,15 @@ import math
 import re
 import zipfile
 
+from lxml import etree
+from openpyxl.formula.translate import Translator
 from openpyxl.utils.datetime import from_ISO8601
 from openpyxl.worksheet.print_settings import PrintArea, PrintTitles
 
 from gidr_xl.values import EXCEL_MAX
+
+#: Parts here passed the gate (opening.py); entities stay unresolved all the same.
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 #: A cell start tag and its value, in the spelling every office suite writes (no prefixes).
 #: Not a self-closing ``<c .../>``, and the value inside this cell (never reaching the next).
@@ -91,10 +96,36 @@ def loadable_strings(data: bytes) -> bytes:
     return _STRING_ITEM.sub(_flatten, data) if b"<r" in data or b"<phoneticPr" in data else data
 
 
+def unshared_formulas(data: bytes) -> bytes:
+    """Shared formulas written out cell by cell, as Excel reads them (openpyxl translates the
+    followers while loading and raises when one falls outside the sheet; Excel shows #REF!)."""
+    if b't="shared"' not in data:
+        return data
+    root = etree.fromstring(data, _PARSER)
+    ns = root.nsmap.get(None, "")
+    cell_tag, formula_tag = (f"{{{ns}}}c", f"{{{ns}}}f") if ns else ("c", "f")
+    masters: dict[str, Translator] = {}
+    for cell in root.iter(cell_tag):
+        formula = cell.find(formula_tag)
+        if formula is None or formula.get("t") != "shared":
+            continue
+        si, address = formula.get("si", ""), cell.get("r", "")
+        if formula.text:
+            masters[si] = Translator("=" + formula.text, origin=address)
+        elif si in masters and address:
+            try:
+                formula.text = masters[si].translate_formula(address)[1:]
+            except Exception:
+                formula.text = "#REF!"
+        for attr in ("t", "si", "ref"):
+            formula.attrib.pop(attr, None)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def loadable_sheet(data: bytes) -> bytes:
     """A worksheet part with plain inline strings and unreadable numbers and dates re-typed
     as text."""
-    data = loadable_strings(data)
+    data = unshared_formulas(loadable_strings(data))
     # most values are plain numbers: look at cells one by one only when some value is not
     if all(_plain_number(m.group(1)) or not m.group(1).strip() for m in _VALUE.finditer(data)):
         return data

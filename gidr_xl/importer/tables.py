@@ -23,8 +23,9 @@ from gidr_xl.importer.digits import (
 )
 from gidr_xl.importer.labels import aliases, equivalent_column, same_row, t2_layout_markers
 from gidr_xl.importer.stream import Found, Stream, best_chain
-from gidr_xl.model import CellId, FormatSpec, TableSpec
+from gidr_xl.model import CellId, TableSpec
 from gidr_xl.rules.python import compile_instance
+from gidr_xl.spec.compiled import CompiledFormat
 from gidr_xl.spec.loader import load_format
 
 _ITEM = re.compile(r"^(\d{1,2}[.、])")
@@ -116,7 +117,7 @@ def _row_groups(
     return rows
 
 
-def _relations(spec: FormatSpec, table_id: str):
+def _relations(spec: CompiledFormat, table_id: str):
     return [
         compile_instance(i)
         for i in spec.instances
@@ -124,7 +125,7 @@ def _relations(spec: FormatSpec, table_id: str):
     ]
 
 
-def read_t3(stream: Stream, spec: FormatSpec, lo: int, hi: int, out: Reading) -> None:
+def read_t3(stream: Stream, spec: CompiledFormat, lo: int, hi: int, out: Reading) -> None:
     table = spec.table("T3")
     found = _locate(stream, table, spec.id, lo, hi)
     if not found:
@@ -174,7 +175,7 @@ def _ints(check):
 
 
 def _resolve(
-    spec: FormatSpec,
+    spec: CompiledFormat,
     table: TableSpec,
     pending: dict[str, list[list[str]]],
     rows: dict[str, tuple[list[str], str, bool]],
@@ -227,7 +228,7 @@ def _past_header_words(flat: str, pos: int, stop: int, table: TableSpec) -> int:
     return pos
 
 
-def read_t4(stream: Stream, spec: FormatSpec, lo: int, hi: int, out: Reading) -> None:
+def read_t4(stream: Stream, spec: CompiledFormat, lo: int, hi: int, out: Reading) -> None:
     table = spec.table("T4")
     cells = [c.id for c in sorted(table.inputs, key=lambda c: parse_span(c.span)[0])]
     header = stream.occurrences("总计", lo, hi, fuzzy=False)
@@ -272,7 +273,7 @@ def t2_layout(stream: Stream, lo: int, hi: int, default: str) -> str:
     return default
 
 
-def read_t2(stream: Stream, spec: FormatSpec, lo: int, hi: int, out: Reading) -> None:
+def read_t2(stream: Stream, spec: CompiledFormat, lo: int, hi: int, out: Reading) -> None:
     layout_id = t2_layout(stream, lo, hi, spec.id)
     layout = spec if layout_id == spec.id else load_format(layout_id)
     out.t2_layout = layout_id
@@ -322,7 +323,7 @@ def _fits(piece: str, type_name: str) -> bool:
 
 
 def _store_t2(
-    spec: FormatSpec, layout_id: str, key: str, cols: list, pieces: list[str], where: str, out: Reading
+    spec: CompiledFormat, layout_id: str, key: str, cols: list, pieces: list[str], where: str, out: Reading
 ) -> None:
     """Published cells → workbook cells (the number when its unit fits the column, else the text)."""
     target = spec.table("T2")

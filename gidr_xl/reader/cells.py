@@ -2,7 +2,7 @@
 
 Why not openpyxl here: loading our 10-sheet template with openpyxl (even read-only) parses
 every sheet, ~350 defined names and all styles, which takes 100–250 ms; validation must stay
-under 50 ms (issue #2). This reader parses only the sheets asked for (lxml, entities never
+well under 100 ms (``benchmarks/``). This reader parses only the sheets asked for (lxml, entities never
 resolved, no network; small parts through defusedxml) and stops at the last wanted row. It
 returns cell *contents*: a formula's text, never its cached result.
 openpyxl is still used for everything it is good at (writing, annotating).

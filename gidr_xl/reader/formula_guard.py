@@ -58,7 +58,7 @@ def _corner(text: str) -> tuple[int, int] | None:
 
 def parse_range(operand: str, home: str) -> Box | str:
     """The box a range operand covers, or why it is refused (Chinese)."""
-    if operand.startswith("["):
+    if operand.lstrip("'").startswith("["):  # [book.xlsx]Sheet!A1 or '[book.xlsx]Sheet 1'!A1
         return "引用了其他工作簿"
     sheet, bang, area = operand.rpartition("!")
     sheet = _unquote(sheet) if bang else home

@@ -22,6 +22,7 @@ from gidr_xl.opening import Package, open_checked
 from gidr_xl.reader.cells import XlsxCells
 from gidr_xl.reader.integrity import check_formula_findings
 from gidr_xl.report import Report
+from gidr_xl.spec.compiled import CompiledFormat
 from gidr_xl.spec.layout import DETAIL_SHEET
 from gidr_xl.spec.loader import load_format
 from gidr_xl.values import ExcelError, display, number_problem
@@ -168,7 +169,7 @@ def read_package(package: Package) -> Report:
     return report_from_cells(meta_cells, grid, sheets, name)
 
 
-def spec_of(meta: dict[str, str], path: str) -> FormatSpec:
+def spec_of(meta: dict[str, str], path: str) -> CompiledFormat:
     """The format a workbook declares in its metadata."""
     fid = meta.get(FORMAT_KEY, "")
     try:

@@ -40,10 +40,6 @@ class RuleInstance:
         """Stable id, e.g. ``T3-1[自然人]``; the rule id alone when it has no loops."""
         return f"{self.rule.id}[{self.key}]" if self.bindings else self.rule.id
 
-    @property
-    def variables(self) -> dict[str, Binding]:
-        return dict(self.bindings)
-
 
 def _substitute(
     node: ast.Node,

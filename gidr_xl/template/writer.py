@@ -26,6 +26,7 @@ from gidr_xl.addresses import cell_at, parse_span, quote_sheet, split_address
 from gidr_xl.model import CellId, CellType, FormatSpec, FormSpec, InputCell, TableSpec
 from gidr_xl.rules.excel import FAIL, PASS, SKIP, compile_condition, compile_instance
 from gidr_xl.rules.expand import RuleInstance
+from gidr_xl.spec.compiled import CompiledFormat
 from gidr_xl.spec.layout import (
     CHECK_FIRST_ROW,
     CHECK_SHEET,
@@ -119,7 +120,7 @@ def _validation(spec: FormatSpec, ctype: CellType) -> DataValidation:
 class _Builder:
     """Builds one workbook; keeps the per-sheet validations and the check-cell map."""
 
-    def __init__(self, spec: FormatSpec) -> None:
+    def __init__(self, spec: CompiledFormat) -> None:
         self.spec = spec
         self.wb = Workbook()
         self.checks = spec.check_cells
@@ -145,7 +146,7 @@ class _Builder:
         ref = f"{quote_sheet(cell.sheet)}!{absolute_coordinate(cell.address)}"
         self.wb.defined_names[defined_name(cell)] = DefinedName(defined_name(cell), attr_text=ref)
 
-    def write_form(self, form: FormSpec, org: str, year: int) -> None:
+    def write_form(self, form: FormSpec) -> None:
         ws = self.sheet(form.sheet)
         hints = form.id == self.spec.roles.cover  # the cover explains each field in column C
         last = "C" if hints else "B"
@@ -287,7 +288,7 @@ class _Builder:
                     FormulaRule(formula=[f"NOT({cond})"], fill=styles.FAIL_FILL, font=styles.FAIL_FONT),
                 )
 
-    def write_summary(self, org: str, year: int) -> None:
+    def write_summary(self) -> None:
         ws = self.sheet(CHECK_SHEET)
         ws["A1"] = "校验结果（实时公式）"
         ws["A1"].font = styles.TITLE_FONT
@@ -422,19 +423,22 @@ def _put(ws: Worksheet, cell: InputCell, value: object) -> None:
 
 
 def build_workbook(
-    spec: FormatSpec, org: str = "", year: int | None = None, values: Mapping[CellId, object] | None = None
+    spec: CompiledFormat,
+    org: str = "",
+    year: int | None = None,
+    values: Mapping[CellId, object] | None = None,
 ) -> Workbook:
     """The workbook in memory: inputs blank except organ and year, or filled from ``values``."""
     b = _Builder(spec)
     forms = {f.sheet: f for f in spec.forms}
     for sheet in spec.sheets:
         if sheet in forms:
-            b.write_form(forms[sheet], org, year or spec.first_year)
+            b.write_form(forms[sheet])
         for table in spec.tables:
             if table.sheet == sheet:
                 b.write_table(table)
     b.write_checks()
-    b.write_summary(org, year or spec.first_year)
+    b.write_summary()
     b.write_meta()
     order = [*spec.sheets, CHECK_SHEET, DETAIL_SHEET, META_SHEET]
     b.wb._sheets.sort(key=lambda ws: order.index(ws.title))
@@ -455,7 +459,7 @@ def build_workbook(
 
 
 def write_workbook(
-    spec: FormatSpec,
+    spec: CompiledFormat,
     path: Path,
     org: str = "",
     year: int | None = None,

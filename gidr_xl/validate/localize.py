@@ -16,6 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+# one BLAS thread: the problems are tiny, and each thread reserves address space (a process
+# under a memory limit could not load SciPy otherwise)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -65,7 +69,6 @@ class Localisation:
     """``fixes`` ranked best first; ``ambiguous`` when several minimal fixes exist."""
 
     fixes: list[Fix] = field(default_factory=list)
-    failing: int = 0
 
     @property
     def ambiguous(self) -> bool:
@@ -204,4 +207,4 @@ def localize(report: Report) -> Localisation | None:
         cut[[n + i for i in changed]] = 1  # no-good cut: not this set of cells again
         constraints.append(LinearConstraint(cut, -np.inf, len(changed) - 1))
     fixes.sort(key=lambda f: (-f.slips, sum(abs(c.new - c.old) for c in f.changes)))
-    return Localisation(fixes, failing)
+    return Localisation(fixes)

@@ -42,6 +42,16 @@ class Result:
         return self.errors == 0
 
 
+def _localised(report: Report) -> Localisation | None:
+    """Error localisation, a hint on top of the findings: SciPy loads only when a relation
+    fails, and when it cannot load (a broken install, a memory limit) the findings stand alone."""
+    try:
+        from gidr_xl.validate.localize import localize
+    except (ImportError, MemoryError, OSError):
+        return None
+    return localize(report)
+
+
 def validate(report: Report, prior: Report | None = None) -> Result:
     """Evaluate every rule (and, given last year's report, the cross-year rules).
 
@@ -60,9 +70,7 @@ def validate(report: Report, prior: Report | None = None) -> Result:
     found.extend(narrative_findings(report))
     localisation = None
     if any(outcomes[i.id] is False and i.guarded for i, _ in spec.python_checks):
-        from gidr_xl.validate.localize import localize  # SciPy loads only when a relation fails
-
-        localisation = localize(report)
+        localisation = _localised(report)
     if prior is not None and not prior.structure_broken:
         found.extend(cross_year_findings(report, prior))
     return Result(report, tuple(found), outcomes, localisation)
