@@ -6,12 +6,22 @@ findings; openpyxl, behind the same gate, only writes the marks of the copy.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from gidr_xl.errors import UsageError
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from gidr_xl.errors import UnusableWorkbookError, UsageError
+from gidr_xl.model import CellId
 from gidr_xl.paths import refuse_overwrite
 from gidr_xl.reader.workbook import read_report
+from gidr_xl.report import Report
 from gidr_xl.validate.validator import Result, validate
+from gidr_xl.values import display
+
+#: Most characters a cell holds (Excel specifications and limits).
+CELL_TEXT_MAX = 32767
 
 
 def validate_file(path: Path, prior: Path | None = None) -> Result:
@@ -20,8 +30,20 @@ def validate_file(path: Path, prior: Path | None = None) -> Result:
     return validate(read_report(path), last)
 
 
-def annotate_copy(source: Path, out: Path, prior: Path | None = None, overwrite: bool = False) -> Result:
-    """Validate ``source`` exactly as :func:`validate_file` does, then save it marked as ``out``."""
+@dataclass(frozen=True)
+class MarkedCopy:
+    """The validation of a workbook and where its marked copy went."""
+
+    result: Result
+    path: Path
+    rebuilt: bool  # the file could not be copied as it is: the copy is the template with its values
+
+
+def annotate_copy(source: Path, out: Path, prior: Path | None = None, overwrite: bool = False) -> MarkedCopy:
+    """Validate ``source`` exactly as :func:`validate_file` does, then save it marked as ``out``.
+
+    Our reader accepts files openpyxl cannot load or write back (odd but harmless parts); then
+    the copy is rebuilt from the format's template with every value read, and marked the same."""
     from gidr_xl.access.openpyxl_book import OpenpyxlBook
     from gidr_xl.outputs.annotate import annotate
 
@@ -30,7 +52,28 @@ def annotate_copy(source: Path, out: Path, prior: Path | None = None, overwrite:
         raise UsageError("--annotate 的输出文件不能是被校验的工作簿本身，请另取文件名。")
     refuse_overwrite(out, overwrite=overwrite)
     result = validate(read_report(source), last)
-    book = OpenpyxlBook(source)
-    annotate(book, result)
-    book.save_as(out)
-    return result
+    try:
+        book = OpenpyxlBook(source)
+        annotate(book, result)
+        book.save_as(out)
+        return MarkedCopy(result, out, rebuilt=False)
+    except UnusableWorkbookError:
+        book = OpenpyxlBook.in_memory(rebuilt_workbook(result.report), str(source))
+        annotate(book, result)
+        book.save_as(out)
+        return MarkedCopy(result, out, rebuilt=True)
+
+
+def rebuilt_workbook(report: Report) -> Workbook:
+    """The format's template holding every value of ``report`` (texts cleaned of characters a
+    workbook cannot hold; a formula that could not be computed kept as its text)."""
+    from gidr_xl.template.writer import build_workbook
+
+    values: dict[CellId, object] = {}
+    for cell_id, value in report.values.items():
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)[:CELL_TEXT_MAX]
+        elif value is not None and not isinstance(value, int | float):
+            value = display(value)
+        values[cell_id] = value
+    return build_workbook(report.spec, values=values)

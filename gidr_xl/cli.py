@@ -96,7 +96,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     prior = Path(args.prior) if args.prior else None
     try:
         if args.annotate:
-            result = annotate_copy(Path(args.file), Path(args.annotate), prior, overwrite=args.overwrite)
+            marked = annotate_copy(Path(args.file), Path(args.annotate), prior, overwrite=args.overwrite)
+            result = marked.result
+            if marked.rebuilt:
+                print(
+                    f"gidr：提示：{args.file} 的内部结构有误，无法原样复制；标记副本按模板重建，"
+                    "含全部已填写的内容（模板以外的内容未保留）。",
+                    file=sys.stderr,
+                )
         else:
             result = validate_file(Path(args.file), prior)
     except UnusableWorkbookError as exc:

@@ -74,6 +74,9 @@ FIXTURE_CODES = {
     "corrupt-print-titles.xlsx": 0,
     "workbook-content-type-missing.xlsx": 1,
     "shared-formula-out-of-range.xlsx": 1,
+    "row-number-text.xlsx": 0,
+    "meta-row-beyond-sheet.xlsx": 0,
+    "deep-nesting-in-workbook-part.xlsx": 1,
 }
 
 

@@ -332,6 +332,19 @@ def test_validation_stands_without_localisation(monkeypatch, sample_path: Path) 
     assert result.errors and result.localisation is None
 
 
+def test_unloadable_copy_is_rebuilt_with_every_value(tmp_path: Path) -> None:
+    from gidr_xl.checking import annotate_copy
+    from gidr_xl.reader.workbook import read_report
+    from gidr_xl.validate.validator import validate
+
+    source = Path(__file__).parent / "fixtures" / "hostile" / "deep-nesting-in-workbook-part.xlsx"
+    marked = annotate_copy(source, tmp_path / "marked.xlsx")
+    assert marked.rebuilt and marked.path.exists()
+    copy = read_report(marked.path)
+    assert copy.values == read_report(source).values
+    assert validate(copy).errors == marked.result.errors > 0
+
+
 def test_gate_names_the_sheet_of_a_damaged_part(tmp_path: Path, sample_path: Path) -> None:
     with zipfile.ZipFile(sample_path) as zf:
         members = {n: zf.read(n) for n in zf.namelist()}

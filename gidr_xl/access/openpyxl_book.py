@@ -6,7 +6,7 @@ import contextlib
 import warnings
 from pathlib import Path
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
@@ -41,6 +41,13 @@ class OpenpyxlBook:
                 f"文件 {path} 的内部结构有误，无法写入标记（{type(exc).__name__}）。"
                 "请用 Excel 或 WPS 打开后重新保存为 .xlsx 再提交。"
             ) from None
+
+    @classmethod
+    def in_memory(cls, wb: Workbook, source: str) -> OpenpyxlBook:
+        """A workbook built in memory (a rebuilt copy), marked and saved like a loaded one."""
+        book = cls.__new__(cls)
+        book.source, book.wb = source, wb
+        return book
 
     def _cell(self, sheet: str, address: str) -> Cell | None:
         """The cell to mark: a merged range's visible top-left cell for any cell it covers;
@@ -149,5 +156,12 @@ class OpenpyxlBook:
 
     def save_as(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.wb.save(path)
+        try:
+            self.wb.save(path)
+        except OSError:
+            raise
+        except Exception as exc:  # openpyxl's writer on contents it loaded but cannot write back
+            raise UnusableWorkbookError(
+                f"文件 {self.source} 的内部结构有误，无法写入标记（{type(exc).__name__}）。"
+            ) from None
         return path
