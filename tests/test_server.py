@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import io
 import itertools
+import json
 import os
 import random
 import re
@@ -651,6 +652,22 @@ def _raw_post(
         return answer, sent
 
 
+def _post_whole_then_read(base: str, path: str, headers: dict[str, str], size: int) -> bytes:
+    """POST ``size`` body bytes over a raw socket, every one of them before reading (as most clients
+    do), with Connection: close; the whole answer (a reset connection raises)."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        head = f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {size}\r\nConnection: close\r\n"
+        sock.sendall((head + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode())
+        block = b"u" * 65536
+        for start in range(0, size, len(block)):
+            sock.sendall(block[: size - start])
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
 def test_limits_refuse_before_work(tmp_path: Path, workbooks) -> None:
     env = _server_env(tmp_path / "data")  # upload limit 1 MB
     _accounts(env, {"jianghai": "江海区政府办公室"})
@@ -694,6 +711,17 @@ def test_limits_refuse_before_work(tmp_path: Path, workbooks) -> None:
         )
         assert answer.startswith(b"HTTP/1.1 401") and sent < 900000
         assert httpx.post(f"{base}/api/login", content=b"{" * 100_000).status_code == 413
+        # a client that sends all of a too-large body before reading gets the 413, not a reset
+        json_body = {"Content-Type": "application/json"}
+        for path, headers, size in (
+            ("/api/login", json_body, 5_000_000),
+            ("/login", {"Content-Type": "application/x-www-form-urlencoded"}, 300_000),
+            ("/api/validate", {k: v for k, v in multipart.items() if k != "Content-Length"}, 3 * 1024 * 1024),
+        ):
+            answer = _post_whole_then_read(base, path, headers, size)
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 413"), (path, answer[:200])
+            assert json.loads(body)["error"] in ("请求内容过大。", "文件超过 1 MB 的上传上限。"), body
         # a ratio-respecting bomb: 2 million formula cells in a hidden sheet
         bomb = _with_hidden_sheet(workbooks["good"], b'<c r="A1"><f>1+1</f></c>', 2_000_000)
         assert len(bomb) < 1024 * 1024
