@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import io
 import itertools
+import json
 import os
 import random
 import re
@@ -651,6 +652,22 @@ def _raw_post(
         return answer, sent
 
 
+def _post_whole_then_read(base: str, path: str, headers: dict[str, str], size: int) -> bytes:
+    """POST ``size`` body bytes over a raw socket, every one of them before reading (as most clients
+    do), with Connection: close; the whole answer (a reset connection raises)."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:
+        head = f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {size}\r\nConnection: close\r\n"
+        sock.sendall((head + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n").encode())
+        block = b"u" * 65536
+        for start in range(0, size, len(block)):
+            sock.sendall(block[: size - start])
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
 def test_limits_refuse_before_work(tmp_path: Path, workbooks) -> None:
     env = _server_env(tmp_path / "data")  # upload limit 1 MB
     _accounts(env, {"jianghai": "江海区政府办公室"})
@@ -694,6 +711,17 @@ def test_limits_refuse_before_work(tmp_path: Path, workbooks) -> None:
         )
         assert answer.startswith(b"HTTP/1.1 401") and sent < 900000
         assert httpx.post(f"{base}/api/login", content=b"{" * 100_000).status_code == 413
+        # a client that sends all of a too-large body before reading gets the 413, not a reset
+        json_body = {"Content-Type": "application/json"}
+        for path, headers, size in (
+            ("/api/login", json_body, 5_000_000),
+            ("/login", {"Content-Type": "application/x-www-form-urlencoded"}, 300_000),
+            ("/api/validate", {k: v for k, v in multipart.items() if k != "Content-Length"}, 3 * 1024 * 1024),
+        ):
+            answer = _post_whole_then_read(base, path, headers, size)
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 413"), (path, answer[:200])
+            assert json.loads(body)["error"] in ("请求内容过大。", "文件超过 1 MB 的上传上限。"), body
         # a ratio-respecting bomb: 2 million formula cells in a hidden sheet
         bomb = _with_hidden_sheet(workbooks["good"], b'<c r="A1"><f>1+1</f></c>', 2_000_000)
         assert len(bomb) < 1024 * 1024
@@ -712,13 +740,14 @@ def test_limits_refuse_before_work(tmp_path: Path, workbooks) -> None:
 
 
 def test_upload_gate_takes_milliseconds(tmp_path: Path, workbooks) -> None:
-    from gidr_xl.server.gate import GateRefusal, check_limits
+    from gidr_xl.server.gate import check_limits
+    from gidr_xl.server.refusals import TooLarge
 
     for name, cell, count in (("bomb", b'<c r="A1"><f>1+1</f></c>', 2_000_000), ("cells", b"<c/>", 250_000)):
         path = tmp_path / f"{name}.xlsx"
         path.write_bytes(_with_hidden_sheet(workbooks["good"], cell, count))
         start = time.perf_counter()
-        with pytest.raises(GateRefusal):
+        with pytest.raises(TooLarge):
             check_limits(path, path.name)
         assert time.perf_counter() - start < 0.25
     path.write_bytes(workbooks["good"])
@@ -766,6 +795,7 @@ def test_unknown_users_cost_the_same_and_ids_are_never_reused(tmp_path: Path) ->
 
     from gidr_xl.server import accounts
     from gidr_xl.server.db import make_engine, make_sessions
+    from gidr_xl.server.refusals import NotLoggedIn
 
     engine = make_engine(f"sqlite:///{tmp_path / 'a.sqlite3'}")
     with make_sessions(engine)() as session:
@@ -775,7 +805,7 @@ def test_unknown_users_cost_the_same_and_ids_are_never_reused(tmp_path: Path) ->
         for i in range(3):
             for kind, name in (("known", "u1"), ("unknown", f"ghost{i}")):
                 start = time.perf_counter()
-                with pytest.raises(accounts.LoginRefused):
+                with pytest.raises(NotLoggedIn):
                     accounts.authenticate(session, name, f"wrong-{kind}", f"10.0.0.{i}")
                 timings[kind].append(time.perf_counter() - start)
         known, unknown = sorted(timings["known"])[1], sorted(timings["unknown"])[1]
@@ -802,10 +832,19 @@ def test_sessions_end_on_logout_password_change_and_disabling(tmp_path: Path) ->
     _accounts(env, {"jianghai": "江海区政府办公室", "shili": "示例局"})
     with running_server(env) as (base, _):
         a = client(base, "jianghai")
+        elsewhere = client(base, "jianghai")  # the same account logged in on another computer
+        web_elsewhere = _web_login(base, "jianghai")
         stolen = httpx.Client(base_url=base, cookies=dict(a.cookies), timeout=30)
         assert stolen.get("/api/submissions").status_code == 200
         assert a.post("/api/logout").json() == {"ok": True}
         assert stolen.get("/api/submissions").status_code == 401  # a copied cookie dies with the logout
+        assert a.get("/api/submissions").status_code == 401
+        assert elsewhere.get("/api/submissions").status_code == 200  # the other session goes on
+        assert "退出" in web_elsewhere.get("/").text
+        web_copy = httpx.Client(base_url=base, cookies=dict(web_elsewhere.cookies), timeout=30)
+        assert _form(web_elsewhere, "/", "/logout", {}).url.path == "/login"
+        assert web_copy.get("/api/submissions").status_code == 401  # a page logout ends its copies too
+        assert elsewhere.get("/api/submissions").status_code == 200
 
         web = _web_login(base, "jianghai")
         api = client(base, "jianghai")
@@ -1080,3 +1119,25 @@ def test_pages_on_desktop_and_phone_keyboard_login_and_contrast(tmp_path: Path, 
                 )
                 page.close()
             browser.close()
+
+
+def test_service_knows_no_http_and_every_refusal_has_one_status() -> None:
+    import pickle
+
+    from gidr_xl.server import refusals
+    from gidr_xl.server.errors import STATUS, status_of
+
+    code = (
+        "import sys, gidr_xl.server.service, gidr_xl.server.accounts, gidr_xl.server.work\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'fastapi', 'starlette', 'uvicorn'}))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]", loaded.stdout
+    kinds = [
+        k for k in vars(refusals).values() if isinstance(k, type) and issubclass(k, refusals.ServiceError)
+    ]
+    assert set(kinds) - {refusals.ServiceError} == set(STATUS)
+    assert len(set(STATUS.values())) == len(STATUS)  # one status per kind
+    for kind, status in STATUS.items():
+        back = pickle.loads(pickle.dumps(kind("没有这份报送记录。")))  # from a worker process
+        assert type(back) is kind and back.message == "没有这份报送记录。" and status_of(back) == status

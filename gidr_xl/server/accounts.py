@@ -9,12 +9,13 @@ import datetime as dt
 import secrets
 import unicodedata
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gidr_xl.errors import UsageError
-from gidr_xl.server.db import AuditEvent, LoginThrottle, Organ, User
+from gidr_xl.server.db import AuditEvent, EndedSession, LoginThrottle, Organ, User
+from gidr_xl.server.refusals import Forbidden, NotLoggedIn, TooManyAttempts
 from gidr_xl.server.security import check_password, hash_password
 
 ROLES = {"organ": "填报单位", "supervisor": "主管部门"}
@@ -22,6 +23,7 @@ WINDOW = dt.timedelta(minutes=15)  # failures older than this are forgotten
 LOCKOUT = dt.timedelta(minutes=15)
 USER_LOCK_AFTER, IP_LOCK_AFTER = 5, 30  # failures within the window
 USER_DELAY_FROM, IP_DELAY_FROM = 3, 10  # growing delays (2, 4, 8 … s) from this failure on
+SESSION_LIFETIME = dt.timedelta(hours=8)  # the signed cookie's max age
 # an argon2 hash of nothing anyone knows: unknown users cost the same time as known ones
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(32))
 
@@ -65,14 +67,6 @@ def audit(session: Session, user: str, action: str, detail: str = "") -> None:
 # --- login -------------------------------------------------------------------------------------
 
 
-class LoginRefused(Exception):
-    """Why a login failed: status 401 (wrong), 403 (disabled) or 429 (throttled), message in Chinese."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(status, message)
-        self.status, self.message = status, message
-
-
 def _locked(rows: list[LoginThrottle], now: dt.datetime) -> dt.timedelta | None:
     waits = [r.locked_until - now for r in rows if r.locked_until and r.locked_until > now]
     return max(waits) if waits else None
@@ -98,7 +92,7 @@ def _record_failure(session: Session, key: str, now: dt.datetime, lock_after: in
 
 
 def authenticate(session: Session, username: str, password: str, client: str) -> User:
-    """The user, or LoginRefused. Throttled per user name and per client address (growing delays,
+    """The user; NotLoggedIn (wrong), Forbidden (disabled) or TooManyAttempts. Throttled per user name and per client address (growing delays,
     then a lockout window); unknown names cost one argon2 check like known ones; all in the audit log."""
     name = unicodedata.normalize("NFC", str(username)).strip()[:100]
     keys = [f"user:{name}", f"ip:{client}"[:300]]
@@ -107,7 +101,7 @@ def authenticate(session: Session, username: str, password: str, client: str) ->
     if wait is not None:
         audit(session, name, "login-throttled", f"from {client}")
         session.commit()
-        raise LoginRefused(429, f"登录失败次数过多，请 {_wait_text(wait)}后再试。")
+        raise TooManyAttempts(f"登录失败次数过多，请 {_wait_text(wait)}后再试。")
     user = session.scalar(select(User).where(User.username == name))
     ok = check_password(user.password_hash if user else _DUMMY_HASH, str(password)[:256]) and user is not None
     if ok and not user.disabled:
@@ -128,17 +122,34 @@ def authenticate(session: Session, username: str, password: str, client: str) ->
         except IntegrityError:
             session.rollback()
     if ok:
-        raise LoginRefused(403, "该账号已停用，请联系主管部门。")
-    raise LoginRefused(401, "用户名或密码错误。")
+        raise Forbidden("该账号已停用，请联系主管部门。")
+    raise NotLoggedIn("用户名或密码错误。")
 
 
-def session_valid(user: User | None, version: object) -> bool:
-    """Whether a session that carries ``version`` still belongs to an active ``user``."""
-    return user is not None and not user.disabled and version == user.session_version
+def new_session_id() -> str:
+    """The id of one login's session (kept in its signed cookie)."""
+    return secrets.token_urlsafe(24)
+
+
+def session_valid(session: Session, user: User | None, version: object, sid: object) -> bool:
+    """Whether a session with ``version`` and id ``sid`` still belongs to an active ``user``: not
+    ended by its logout, nor by a password change or disabling (which raise the version)."""
+    if user is None or user.disabled or version != user.session_version:
+        return False
+    return isinstance(sid, str) and bool(sid) and session.get(EndedSession, sid[:64]) is None
+
+
+def end_session(session: Session, user: User, sid: object) -> None:
+    """End one session (a logout): this cookie and every copy of it; the user's other sessions go on.
+    Ended sessions older than any cookie's lifetime are forgotten. The caller commits."""
+    now = _now()
+    session.execute(delete(EndedSession).where(EndedSession.ended_at < now - SESSION_LIFETIME))
+    if isinstance(sid, str) and sid and session.get(EndedSession, sid[:64]) is None:
+        session.add(EndedSession(sid=sid[:64], user_id=user.id, ended_at=now))
 
 
 def end_sessions(user: User) -> None:
-    """Every session of ``user`` ends at its next request (logout, password change, disabling)."""
+    """Every session of ``user`` ends at its next request (password change, disabling)."""
     user.session_version = (user.session_version or 1) + 1
 
 

@@ -47,6 +47,15 @@ class LoginThrottle(Base):
     locked_until: Mapped[dt.datetime | None]
 
 
+class EndedSession(Base):
+    """A session ended by its logout (kept until its cookie would have expired anyway)."""
+
+    __tablename__ = "ended_sessions"
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int]  # no foreign key: a removed user's rows need no cleanup first
+    ended_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
 class Submission(Base):
     __tablename__ = "submissions"
     __table_args__ = (

@@ -1,6 +1,7 @@
 """Every error in Chinese and in the right shape: an HTML page with a way back for browsers, JSON
-``{"error": …}`` for the API. Covers our own refusals, Starlette's 404/405, validation errors and
-anything unexpected (never a traceback)."""
+``{"error": …}`` for the API. Covers the service's refusals (refusals.py, mapped to their status
+codes here and nowhere else), Starlette's 404/405, validation errors and anything unexpected
+(never a traceback)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gidr_xl.server import refusals
+from gidr_xl.server.templates import error_page
 
 LOG = logging.getLogger("gidr_xl.server")
 GENERIC = {
@@ -30,6 +34,18 @@ GENERIC = {
 }
 TITLES = {401: "请先登录", 403: "没有权限", 404: "找不到页面", 413: "内容过大", 429: "请稍后再试"}
 _CJK = re.compile(r"[\u3400-\u9fff]")
+STATUS: dict[type[refusals.ServiceError], int] = {
+    refusals.BadRequest: 400,
+    refusals.NotLoggedIn: 401,
+    refusals.Forbidden: 403,
+    refusals.NotFound: 404,
+    refusals.Conflict: 409,
+    refusals.TooLarge: 413,
+    refusals.Unsupported: 415,
+    refusals.Invalid: 422,
+    refusals.TooManyAttempts: 429,
+    refusals.Busy: 503,
+}
 
 
 def wants_html(request: Request) -> bool:
@@ -44,26 +60,26 @@ def chinese(status: int, detail: object) -> str:
     return GENERIC.get(status, GENERIC[500] if status >= 500 else GENERIC[400])
 
 
-def answer(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    if wants_html(request):
-        from gidr_xl.server.pages import TEMPLATES
+def status_of(exc: refusals.ServiceError) -> int:
+    """The HTTP status of a refusal (its nearest mapped class; 400 for an unmapped one)."""
+    return next((STATUS[k] for k in type(exc).__mro__ if k in STATUS), 400)
 
-        title = TITLES.get(status, "出错了")
-        context = {
-            "user": None,
-            "csrf": "",
-            "flash": None,
-            "status": status,
-            "title": title,
-            "message": message,
-        }
-        page = TEMPLATES.get_template("error.html.j2").render(request=request, **context)
+
+def answer(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """The error as a page (browsers) or as ``{"error": message}`` (the API)."""
+    if wants_html(request):
+        page = error_page(request, status, TITLES.get(status, "出错了"), message)
         return HTMLResponse(page, status_code=status, headers=headers)
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
+
+    @app.exception_handler(refusals.ServiceError)
+    async def _refused(request: Request, exc: refusals.ServiceError) -> Response:
+        status = status_of(exc)
+        return answer(request, status, chinese(status, exc.message))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -16,17 +16,11 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from gidr_xl.server.refusals import BadRequest, TooLarge
+
 MAX_UNCOMPRESSED = int(float(os.environ.get("GIDR_MAX_UNCOMPRESSED_MB", "16")) * 1024 * 1024)
 MAX_CELLS = int(os.environ.get("GIDR_MAX_CELLS", "200000"))
 _CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")  # <c …>, <c/>, <x:c …>; not <col>, <cfRule>
-
-
-class GateRefusal(Exception):
-    """Why an upload is refused (status, message in Chinese)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(status, message)
-        self.status, self.message = status, message
 
 
 def count_cells(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> int:
@@ -44,8 +38,8 @@ def count_cells(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> int:
 
 
 def check_limits(path: Path, name: str) -> None:
-    """Refuse a workbook whose container exceeds the server's limits; non-zip files pass through
-    (the reader says what they are)."""
+    """Refuse (TooLarge, BadRequest) a workbook whose container exceeds the server's limits; non-zip
+    files pass through (the reader says what they are)."""
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
@@ -54,8 +48,7 @@ def check_limits(path: Path, name: str) -> None:
         infos = zf.infolist()
         total = sum(i.file_size for i in infos)
         if total > MAX_UNCOMPRESSED:
-            raise GateRefusal(
-                413,
+            raise TooLarge(
                 f"{name} 解压后约 {total / 1024 / 1024:.0f} MB，超过 {MAX_UNCOMPRESSED // (1024 * 1024)} MB 的上限"
                 "（正常的年报工作簿不到 2 MB），疑似恶意文件，已拒绝。",
             )
@@ -65,9 +58,8 @@ def check_limits(path: Path, name: str) -> None:
                 if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
                     cells += count_cells(zf, info, MAX_CELLS - cells)
                     if cells > MAX_CELLS:
-                        raise GateRefusal(
-                            413,
+                        raise TooLarge(
                             f"{name} 含有超过 {MAX_CELLS} 个单元格，远多于年报所需，疑似恶意文件，已拒绝。",
                         )
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
-            raise GateRefusal(400, f"{name} 已损坏或使用了不支持的压缩方式，无法读取。") from None
+            raise BadRequest(f"{name} 已损坏或使用了不支持的压缩方式，无法读取。") from None

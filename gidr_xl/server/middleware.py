@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from fastapi import HTTPException
@@ -51,6 +52,11 @@ class SecurityHeaders:
 UPLOAD_PATHS = frozenset({"/api/validate", "/api/submissions", "/api/compile", "/upload"})
 SMALL_BODY = 64 * 1024  # logins, return comments and other forms
 MULTIPART_OVERHEAD = 64 * 1024
+# A refused body announced up to this size is read and dropped before the answer (at most this
+# long): most clients send their whole body before they read, and closing a connection with
+# unread bytes resets it, so they would see "connection reset" instead of the 413.
+DRAIN_BYTES = 32 * 1024 * 1024
+DRAIN_SECONDS = 30.0
 
 
 async def _answer(send: Send, status: int, message: str, location: str | None = None) -> None:
@@ -68,10 +74,26 @@ async def _answer(send: Send, status: int, message: str, location: str | None = 
     await send({"type": "http.response.body", "body": body})
 
 
+async def _drain(receive: Receive, limit: int = DRAIN_BYTES, seconds: float = DRAIN_SECONDS) -> None:
+    """Read and drop the request body (up to ``limit`` bytes and ``seconds``)."""
+    received = 0
+    try:
+        async with asyncio.timeout(seconds):
+            while received <= limit:
+                message = await receive()
+                if message["type"] != "http.request" or not message.get("more_body", False):
+                    return
+                received += len(message.get("body", b""))
+    except TimeoutError:
+        return
+
+
 class BodyLimit:
     """Refuse oversized bodies before anything reads them, and anonymous uploads before their body.
 
-    Content-Length above the limit: 413 at once. Without Content-Length (chunked), the bytes are
+    Content-Length above the limit: 413 without parsing anything; the body is read and dropped
+    first when it is announced at no more than DRAIN_BYTES (and the request is not an anonymous
+    upload), so that the client gets the answer. Without Content-Length (chunked), the bytes are
     counted as they arrive and the request fails with 413 as soon as the limit is passed, so the
     multipart parser never spools more than the limit. Must sit inside SessionMiddleware.
     """
@@ -92,15 +114,18 @@ class BodyLimit:
             if upload
             else "请求内容过大。"
         )
+        anonymous = not scope.get("session", {}).get("user_id")
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None:
             if not length.isdigit():
                 await _answer(send, 400, "请求头 Content-Length 无效。")
                 return
             if int(length) > limit:
+                if int(length) <= DRAIN_BYTES and not (upload and anonymous):
+                    await _drain(receive)
                 await _answer(send, 413, too_large)
                 return
-        if upload and not scope.get("session", {}).get("user_id"):
+        if upload and anonymous:
             if path == "/upload":
                 await _answer(send, 303, "请先登录。", location="/login")
             else:

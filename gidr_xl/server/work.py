@@ -21,19 +21,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from fastapi import HTTPException
-
-from gidr_xl.server.gate import GateRefusal, check_limits
+from gidr_xl.server.gate import check_limits
+from gidr_xl.server.refusals import BadRequest, Busy, Conflict, Unsupported
 
 T = TypeVar("T")
-
-
-class Refused(Exception):
-    """A 4xx answer decided inside a worker process (picklable, unlike HTTPException)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(status, message)
-        self.status, self.message = status, message
 
 
 @dataclass(frozen=True)
@@ -50,23 +41,21 @@ class Checked:
 
 
 def _validated(path: Path, name: str):  # -> validate.validator.Result
-    """Validate the workbook at ``path`` through the hostile-input boundary; Refused on anything unusable."""
+    """Validate the workbook at ``path`` through the hostile-input boundary; a refusal (refusals.py)
+    on anything unusable."""
     from gidr_xl.errors import GidrError
     from gidr_xl.opening import open_checked
     from gidr_xl.reader.workbook import read_package
     from gidr_xl.validate.validator import validate
 
-    try:
-        check_limits(path, name)
-    except GateRefusal as exc:
-        raise Refused(exc.status, exc.message) from None
+    check_limits(path, name)
     try:
         package = open_checked(path)  # the one gate every entry point uses; members read once
         if any(n.lower().endswith("vbaproject.bin") for n in package.namelist()):
-            raise Refused(415, f"{name} 含有宏（VBA），为安全起见不予处理。请另存为不含宏的 .xlsx 后上传。")
+            raise Unsupported(f"{name} 含有宏（VBA），为安全起见不予处理。请另存为不含宏的 .xlsx 后上传。")
         result = validate(read_package(package))
     except GidrError as exc:
-        raise Refused(400, str(exc).replace(str(path), name)) from None
+        raise BadRequest(str(exc).replace(str(path), name)) from None
     result.report.source = name
     return result
 
@@ -100,7 +89,7 @@ def _compiled(result, kind: str) -> bytes:
     from gidr_xl.compile import compile_report, planned_outputs
 
     if not result.ok:
-        raise Refused(409, f"校验未通过（{result.errors} 项错误），不能生成正式报告。")
+        raise Conflict(f"校验未通过（{result.errors} 项错误），不能生成正式报告。")
     with tempfile.TemporaryDirectory(prefix="gidr-doc-") as tmp:
         out = compile_report(
             result, planned_outputs(Path(tmp) / "report.docx", kind == "pdf", kind == "html")
@@ -120,17 +109,16 @@ def compile_stored(path: str, name: str, kind: str) -> bytes:
 
 
 def annotated_bytes(path: str, name: str) -> bytes:
-    """The stored workbook with its findings marked (in a worker process)."""
-    from gidr_xl.access.openpyxl_book import OpenpyxlBook
-    from gidr_xl.outputs.annotate import annotate
-    from gidr_xl.reader.workbook import read_book
-    from gidr_xl.validate.validator import validate
+    """The stored workbook with its findings marked (in a worker process): the same marked copy
+    as ``gidr validate --annotate`` (rebuilt from the template when the file cannot be copied)."""
+    from gidr_xl.checking import annotate_copy
+    from gidr_xl.errors import GidrError
 
-    book = OpenpyxlBook(Path(path))
-    book.source = name
-    annotate(book, validate(read_book(book)))
     with tempfile.TemporaryDirectory(prefix="gidr-ann-") as tmp:
-        return book.save_as(Path(tmp) / "annotated.xlsx").read_bytes()
+        try:
+            return annotate_copy(Path(path), Path(tmp) / "annotated.xlsx").path.read_bytes()
+        except GidrError as exc:
+            raise BadRequest(str(exc).replace(str(path), name)) from None
 
 
 def consolidate_paths(paths: list[str]) -> tuple[str, dict[str, Any]]:
@@ -140,7 +128,7 @@ def consolidate_paths(paths: list[str]) -> tuple[str, dict[str, Any]]:
 
     reports = [read_report(Path(p)) for p in paths]
     if len({r.spec.id for r in reports}) > 1:
-        raise Refused(409, "该年度的报送使用了不同的格式版本，无法汇总。")
+        raise Conflict("该年度的报送使用了不同的格式版本，无法汇总。")
     sums = sum_values(reports[0].spec, reports)
     return reports[0].spec.id, {reports[0].spec.cell(c).ref: v for c, v in sums.items()}
 
@@ -154,7 +142,7 @@ def template_bytes(year: int, org: str) -> bytes:
     try:
         spec = format_for_year(year)
     except GidrError as exc:
-        raise Refused(400, str(exc)) from None
+        raise BadRequest(str(exc)) from None
     with tempfile.TemporaryDirectory(prefix="gidr-tpl-") as tmp:
         return write_workbook(spec, Path(tmp) / "t.xlsx", org=org, year=year).read_bytes()
 
@@ -187,17 +175,13 @@ class Workers:
             pool.submit(_warm)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)`` in a worker process; Refused becomes its HTTP answer."""
+        """``fn(*args)`` in a worker process; its refusals (refusals.py) come back unchanged."""
         loop = asyncio.get_running_loop()
         try:
             return await loop.run_in_executor(self._executor(), partial(fn, *args))
-        except Refused as exc:
-            raise HTTPException(status_code=exc.status, detail=exc.message) from None
         except BrokenProcessPool:
             self.close()  # a worker died (e.g. out of memory): a fresh pool next time
-            raise HTTPException(
-                status_code=503, detail="服务器繁忙，处理进程意外退出，请稍后重试。"
-            ) from None
+            raise Busy("服务器繁忙，处理进程意外退出，请稍后重试。") from None
 
     async def compile(self, fn: Callable[..., T], *args: Any) -> T:
         """Like run, with at most ``compiles`` report compiles (LibreOffice) at a time."""
