@@ -6,6 +6,7 @@ findings; openpyxl, behind the same gate, only writes the marks of the copy.
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from gidr_xl.errors import UnusableWorkbookError, UsageError
 from gidr_xl.model import CellId
+from gidr_xl.opening import is_cell_part
 from gidr_xl.paths import refuse_overwrite
 from gidr_xl.reader.workbook import read_report
 from gidr_xl.report import Report
@@ -22,6 +24,9 @@ from gidr_xl.values import display
 
 #: Most characters a cell holds (Excel specifications and limits).
 CELL_TEXT_MAX = 32767
+#: Cell parts larger than this are not loaded into openpyxl for a faithful copy (a filled
+#: template has well under 1 MB; openpyxl takes minutes on hundreds of MB): the copy is rebuilt.
+MAX_COPIED = 64 * 1024 * 1024
 
 
 def validate_file(path: Path, prior: Path | None = None) -> Result:
@@ -53,6 +58,8 @@ def annotate_copy(source: Path, out: Path, prior: Path | None = None, overwrite:
     refuse_overwrite(out, overwrite=overwrite)
     result = validate(read_report(source), last)
     try:
+        if _cell_parts_size(source) > MAX_COPIED:
+            raise UnusableWorkbookError("too large for openpyxl")  # minutes and gigabytes in openpyxl
         book = OpenpyxlBook(source)
         annotate(book, result)
         book.save_as(out)
@@ -62,6 +69,13 @@ def annotate_copy(source: Path, out: Path, prior: Path | None = None, overwrite:
         annotate(book, result)
         book.save_as(out)
         return MarkedCopy(result, out, rebuilt=True)
+
+
+def _cell_parts_size(source: Path) -> int:
+    """Inflated size of the worksheets and shared strings (from the zip directory: the file has
+    passed the gate already)."""
+    with zipfile.ZipFile(source) as zf:
+        return sum(i.file_size for i in zf.infolist() if is_cell_part(i.filename))
 
 
 def rebuilt_workbook(report: Report) -> Workbook:

@@ -100,7 +100,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             result = marked.result
             if marked.rebuilt:
                 print(
-                    f"gidr：提示：{args.file} 的内部结构有误，无法原样复制；标记副本按模板重建，"
+                    f"gidr：提示：{args.file} 无法原样复制（内部结构有误或内容过大）；标记副本按模板重建，"
                     "含全部已填写的内容（模板以外的内容未保留）。",
                     file=sys.stderr,
                 )

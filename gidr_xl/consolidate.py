@@ -144,4 +144,6 @@ def check_parent(parent: Path, children: list[Path]) -> list[Difference]:
 def _same(a: object, b: object) -> bool:
     if is_number(a) and is_number(b):
         return abs(float(a) - float(b)) < 1e-9  # type: ignore[arg-type]
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
     return display(a) == display(b)

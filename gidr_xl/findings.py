@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gidr_xl.model import Position, Severity
-from gidr_xl.values import ExcelError, display
+from gidr_xl.values import ExcelError, display, shortened
 
 
 @dataclass(frozen=True)
@@ -168,6 +168,10 @@ class Finding:
         }
 
 
+#: Longest cell text carried whole in a finding's data (``--json``, the server).
+JSON_TEXT_MAX = 2000
+
+
 def _jsonable(value: object) -> object:
     """JSON-safe: NaN and infinities (which strict JSON has no spelling for) become text."""
     if isinstance(value, float) and not math.isfinite(value):
@@ -179,5 +183,5 @@ def _jsonable(value: object) -> object:
     if isinstance(value, ExcelError):
         return str(value)
     if isinstance(value, str):
-        return value
+        return shortened(value, JSON_TEXT_MAX)
     return display(value)

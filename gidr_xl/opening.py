@@ -30,12 +30,14 @@ _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file: .xls or a
 _ZIP_MAGIC = b"PK\x03\x04"
 #: Largest file accepted at all (a filled template is well under 1 MB).
 MAX_FILE_BYTES = 50 * 1024 * 1024
-#: Guard against zip bombs before anything is inflated.
-MAX_UNCOMPRESSED = 200 * 1024 * 1024
+#: Guard against zip bombs before anything is inflated. Cell parts (worksheets, shared strings)
+#: may be large and compress without limit (long repeated texts); whatever they hold is then
+#: parsed as XML and its cells counted. Any other part (styles, media, junk) is held to a size
+#: and, above a floor, to a compression ratio no real part reaches.
+MAX_UNCOMPRESSED = 1024 * 1024 * 1024
+MAX_CELL_PART = 768 * 1024 * 1024
 MAX_MEMBER = 100 * 1024 * 1024
 MAX_RATIO = 200
-#: Below this total the ratio does not matter: a template filled with long repeated texts (a
-#: cell holds up to 32 767 characters) compresses beyond 200:1 and is still a real workbook.
 RATIO_FLOOR = 64 * 1024 * 1024
 MAX_MEMBERS = 2000
 #: Cells over all worksheets (the template has about 5 000; openpyxl needs ~1 KB per cell).
@@ -132,15 +134,28 @@ def _check_directory(name: str, infos: list[zipfile.ZipInfo]) -> None:
             raise _unusable(name, f"的部件 {member} 被加密，无法读取。请取消密码后另存为 .xlsx 再提交。")
         if info.compress_type not in ALLOWED_METHODS:
             raise _damaged(name, member, f"不支持的压缩方式 {info.compress_type}")
-        if info.file_size > MAX_MEMBER:
+        if info.file_size > _member_cap(member):
             raise _unusable(
                 name,
                 f"的部件 {member} 解压后过大（{info.file_size >> 20} MB），疑似恶意压缩文件，已拒绝读取。",
             )
     total = sum(i.file_size for i in infos)
-    packed = sum(i.compress_size for i in infos) or 1
-    if total > MAX_UNCOMPRESSED or (total > RATIO_FLOOR and total / packed > MAX_RATIO):
+    others = [i for i in infos if not is_cell_part(i.filename)]
+    other_total = sum(i.file_size for i in others)
+    packed = sum(i.compress_size for i in others) or 1
+    if total > MAX_UNCOMPRESSED or (other_total > RATIO_FLOOR and other_total / packed > MAX_RATIO):
         raise _unusable(name, f"解压后过大（{total // 1024} KB），疑似恶意压缩文件，已拒绝读取。")
+
+
+def is_cell_part(member: str) -> bool:
+    """A part that holds cell contents: a worksheet or the shared strings."""
+    return member.endswith(".xml") and (
+        member.startswith("xl/worksheets/") or member == "xl/sharedStrings.xml"
+    )
+
+
+def _member_cap(member: str) -> int:
+    return MAX_CELL_PART if is_cell_part(member) else MAX_MEMBER
 
 
 def _inflate(name: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str, bytes]:
@@ -150,7 +165,7 @@ def _inflate(name: str, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> di
     for info in infos:
         try:
             with zf.open(info) as fh:
-                data = fh.read(MAX_MEMBER + 1)
+                data = fh.read(_member_cap(info.filename) + 1)
         except Exception as exc:
             # zipfile, zlib, bz2 and lzma raise BadZipFile, zlib.error, EOFError, OSError,
             # NotImplementedError, RuntimeError, LZMAError … on damaged members
@@ -202,7 +217,11 @@ def _is_xml(member: str) -> bool:
 
 
 def _cell_count(data: bytes) -> int:
-    """Upper bound of the ``<c>`` elements of a worksheet (byte counts: no parse needed)."""
+    """Upper bound of the ``<c>`` elements of a worksheet (byte counts: no parse needed); one
+    pass when even every ``<c…`` tag stays under the cap."""
+    rough = data.count(b"<c") + data.count(b":c ")
+    if rough <= MAX_CELLS:
+        return rough
     return data.count(b"<c ") + data.count(b"<c>") + data.count(b"<c/") + data.count(b":c ")
 
 

@@ -86,12 +86,24 @@ def excel_round(x: object, digits: object) -> float:
         return math.nan
 
 
+#: Longest text quoted whole in a message or a finding; longer texts are cut (a cell holds up
+#: to 32 767 characters, a hostile file millions, and a finding only needs to show which).
+SHOWN_TEXT_MAX = 200
+
+
+def shortened(text: str, limit: int = SHOWN_TEXT_MAX) -> str:
+    """``text``, or its beginning and its length when it is longer than ``limit``."""
+    return text if len(text) <= limit else f"{text[:limit]}…（共 {len(text)} 字）"
+
+
 def display(v: object) -> str:
     """A value as users see it in messages."""
     if v is None:
         return "空白"
     if isinstance(v, float) and not math.isfinite(v):
         return "#NUM!"
+    if isinstance(v, str):
+        return shortened(v)
     try:
         if isinstance(v, float) and v.is_integer():
             return str(int(v))

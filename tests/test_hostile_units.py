@@ -129,6 +129,18 @@ def test_gate_refuses_bad_crc(tmp_path: Path) -> None:
         open_checked(path)
 
 
+def test_gate_tells_long_texts_from_bombs(tmp_path: Path) -> None:
+    """70 MB of repeated text in a worksheet compresses like a bomb but is read (the cells are
+    then counted and checked); 70 MB of zeros in any other part is refused before inflating."""
+    text = b'<worksheet><sheetData><row><c t="inlineStr"><is><t>' + "，".encode() * (24 * 1024 * 1024)
+    sheet = text + b"</t></is></c></row></sheetData></worksheet>"
+    package = open_checked(_zip(tmp_path / "long.xlsx", _minimal() | {"xl/worksheets/sheet1.xml": sheet}))
+    assert len(package.members["xl/worksheets/sheet1.xml"]) == len(sheet)
+    bomb = _zip(tmp_path / "bomb.xlsx", _minimal() | {"xl/media/zeros.bin": bytes(70 * 1024 * 1024)})
+    with pytest.raises(UnusableWorkbookError, match="疑似恶意压缩文件"):
+        open_checked(bomb)
+
+
 def test_gate_refuses_dangling_sheet(tmp_path: Path) -> None:
     rels = (
         b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'

@@ -78,14 +78,17 @@ _VALUE = re.compile(rb"<v>([^<]*)</v>")
 #: phonetic runs (``<rPh>``), properties. openpyxl builds objects for each and raises on a
 #: phonetic run without its required ``sb``/``eb``; it keeps only the joined text anyway
 #: (``rich_text=False``), so the copy holds that text, as the reader reads it.
-_STRING_ITEM = re.compile(
-    rb"<(is|si)>((?:(?!</\1>).)*?<(?:r|rPh|rPr|phoneticPr)[\s>/](?:(?!</\1>).)*)</\1>", re.S
-)
+#: An item without another item's tag inside: linear on nested junk (each try stops at the
+#: next ``<is>``/``<si>`` tag instead of scanning to the end of the part).
+_STRING_ITEM = re.compile(rb"<(is|si)>((?:(?!</?(?:is|si)>).)*)</\1>", re.S)
+_RICH = re.compile(rb"<(?:r|rPh|rPr|phoneticPr)[\s>/]")
 _PHONETIC = re.compile(rb"<rPh[\s>].*?</rPh>|<rPh[^>]*/>", re.S)
 _TEXT = re.compile(rb"<t(?:\s[^>]*)?>([^<]*)</t>")
 
 
 def _flatten(match: re.Match[bytes]) -> bytes:
+    if not _RICH.search(match.group(2)):
+        return match.group(0)
     tag, inner = match.group(1), _PHONETIC.sub(b"", match.group(2))
     text = b"".join(t.group(1) for t in _TEXT.finditer(inner))
     return b"<" + tag + b'><t xml:space="preserve">' + text + b"</t></" + tag + b">"

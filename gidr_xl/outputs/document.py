@@ -91,7 +91,7 @@ def format_value(value: object, ctype: CellType) -> str:
         digits = 4 if ctype is CellType.DECIMAL else 2
         text = f"{number:.{digits}f}".rstrip("0").rstrip(".")
         return text
-    return display(value)
+    return value if isinstance(value, str) else display(value)  # the whole text in the report
 
 
 def _table(spec_table: TableSpec, values: dict[CellId, object], caption: str = "") -> Table:
@@ -158,7 +158,7 @@ def _field(report: Report, role: str) -> str:
     """The text of a contact field (``site``, ``phone`` …); '' when blank or not in the format."""
     cell_id = report.spec.roles.contact.get(role)
     value = report.values.get(cell_id) if cell_id is not None else None
-    return "" if is_blank(value) else display(value).strip()
+    return "" if is_blank(value) else (value if isinstance(value, str) else display(value)).strip()
 
 
 def opening_paragraph(report: Report) -> str:
