@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gidr_xl.errors import SpecError
 from gidr_xl.model import CellId, FormatSpec
-from gidr_xl.resources import data_path
+from gidr_xl.resources import data_path, load_yaml
 from gidr_xl.spec.loader import load_format
 
 SAMPLES_DIR = data_path("samples")
@@ -40,7 +38,7 @@ def load_sample(name: str) -> tuple[FormatSpec, dict[CellId, object]]:
     path = SAMPLES_DIR / f"{name}.yaml"
     if not path.exists():
         raise SpecError(f"没有名为“{name}”的示例。可用：{'、'.join(available_samples())}")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"))
     spec = load_format(data["format"])
     values: dict[CellId, object] = {}
     for text, value in (data.get("fields") or {}).items():

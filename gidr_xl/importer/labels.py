@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from functools import cache
 
-import yaml
-
-from gidr_xl.resources import data
+from gidr_xl.resources import data, load_yaml
 
 
 @cache
 def _data() -> dict:
-    return yaml.safe_load(data("import", "labels.yaml").read_text(encoding="utf-8"))
+    return load_yaml(data("import", "labels.yaml").read_text(encoding="utf-8"))
 
 
 def aliases(fmt: str, table: str, row: str) -> tuple[str, ...]:

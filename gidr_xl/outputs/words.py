@@ -8,9 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import yaml
-
-from gidr_xl.resources import data
+from gidr_xl.resources import data, load_yaml
 
 #: Generic boundaries for labels that the data file does not list.
 _GENERIC = re.compile(r"(?<=[、，：；）》])|(?=[（《])")
@@ -19,7 +17,7 @@ ASCII_EM = 0.55
 
 @lru_cache(maxsize=1)
 def _listed() -> dict[str, tuple[str, ...]]:
-    entries = yaml.safe_load(data("report", "words.yaml").read_text(encoding="utf-8"))["words"]
+    entries = load_yaml(data("report", "words.yaml").read_text(encoding="utf-8"))["words"]
     return {entry.replace("|", ""): tuple(entry.split("|")) for entry in entries}
 
 

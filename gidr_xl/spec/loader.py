@@ -34,7 +34,7 @@ from gidr_xl.model import (
     TableSpec,
     TypeInfo,
 )
-from gidr_xl.resources import data_path
+from gidr_xl.resources import data_path, load_yaml
 from gidr_xl.rules.parse import RuleSyntaxError, parse
 from gidr_xl.spec.compiled import CompiledFormat
 
@@ -73,7 +73,7 @@ def _need(obj: dict[str, Any], key: str, kind: type | tuple[type, ...], where: _
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SpecError(f"找不到格式规范文件 {path}") from None
     except yaml.YAMLError as exc:
