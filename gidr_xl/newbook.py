@@ -7,6 +7,7 @@ from pathlib import Path
 
 from gidr_xl.errors import UsageError
 from gidr_xl.model import FormatSpec
+from gidr_xl.names import ORG_LONGEST, clean_name
 from gidr_xl.paths import refuse_overwrite
 from gidr_xl.samples import load_sample
 from gidr_xl.spec.loader import format_for_year, load_format
@@ -63,6 +64,7 @@ def new_workbook(
         sample_year = values.get(spec.roles.year)
         return NewWorkbook(path, spec, sample_year if isinstance(sample_year, int) else None)
     spec, year = resolve_format(format, year)
+    org = clean_name(org, "机关名称", ORG_LONGEST) if org else ""
     path = out or Path(f"build/{org or '年报'}-{year}.xlsx")
     refuse_overwrite(path, overwrite=overwrite)
     write_workbook(spec, path, org=org, year=year)

@@ -290,6 +290,18 @@ def test_new_overwrite_replaces_and_force_is_its_hidden_alias(tmp_path: Path, ca
     assert "--force" not in capsys.readouterr().out
 
 
+def test_names_with_hidden_characters_are_refused(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "x.xlsx"
+    code, _, err = run(
+        capsys, "new", "--format", "2021", "--year", "2025", "--org", "某\x01局", "-o", str(out)
+    )
+    assert code == Exit.UNUSABLE and "机关名称含有控制字符" in err and not out.exists()
+    text = tmp_path / "r.txt"
+    text.write_text("2025年政府信息公开工作年度报告", encoding="utf-8")
+    code, _, err = run(capsys, "import", str(text), "--org", "某\u202e局", "-o", str(tmp_path / "r.xlsx"))
+    assert code == Exit.UNUSABLE and "机关名称" in err
+
+
 def test_new_defaults_year_and_output_from_the_format(tmp_path: Path, capsys, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(capsys, "new", "--format", "2019", "--org", "某某局")

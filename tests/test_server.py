@@ -198,6 +198,8 @@ def test_submit_versions_duplicates_and_authorisation(server: str, workbooks) ->
     sums = boss.get("/api/consolidated", params={"year": 2019}).json()
     assert sums["organs"] == ["江海区政府办公室"] and sums["cells"]["表三!J7"] == 1
     assert a.get("/api/consolidated", params={"year": 2019}).status_code == 403
+    hidden = a.get("/api/template", params={"year": 2019, "org": "甲\x01局"})
+    assert hidden.status_code == 422 and "控制字符" in hidden.json()["error"]  # not a 500
     returned = boss.post(f"/api/submissions/{bad.json()['id']}/return", json={"comment": "表三有误，请修改"})
     assert returned.json()["status"] == "已退回" and returned.json()["comment"] == "表三有误，请修改"
     assert a.post(f"/api/submissions/{bad.json()['id']}/return", json={}).status_code == 403

@@ -9,6 +9,7 @@ from openpyxl.styles import Font
 
 from gidr_xl.importer.parse import Imported, parse_lines
 from gidr_xl.importer.sources import read_document
+from gidr_xl.names import ORG_LONGEST, clean_name
 from gidr_xl.paths import refuse_overwrite
 from gidr_xl.template.writer import write_workbook
 from gidr_xl.validate.validator import Result, validate
@@ -18,6 +19,7 @@ PROVENANCE_SHEET = "导入来源"
 
 def import_report(path: Path, year: int | None = None, org: str | None = None) -> Imported:
     """Read a published report (.txt / .html / .docx / .pdf)."""
+    org = clean_name(org, "机关名称", ORG_LONGEST) if org else org
     document = read_document(path)
     return parse_lines(document.lines, year=year, org=org, source=str(path), header=document.meta)
 

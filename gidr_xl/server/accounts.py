@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gidr_xl.errors import UsageError
+from gidr_xl.names import clean_name
 from gidr_xl.server.db import AuditEvent, EndedSession, LoginThrottle, Organ, User
 from gidr_xl.server.refusals import Forbidden, NotLoggedIn, TooManyAttempts
 from gidr_xl.server.security import check_password, hash_password
@@ -30,19 +31,6 @@ _DUMMY_HASH = hash_password(secrets.token_urlsafe(32))
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def clean_name(name: str, what: str, longest: int) -> str:
-    """``name`` in NFC without surrounding spaces; UsageError when empty, too long or with control,
-    format (bidi, zero-width) or line-separator characters."""
-    text = unicodedata.normalize("NFC", str(name)).strip()
-    if not text:
-        raise UsageError(f"{what}不能为空。")
-    if len(text) > longest:
-        raise UsageError(f"{what}最长 {longest} 个字符。")
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") for ch in text):
-        raise UsageError(f"{what}含有控制字符或不可见字符，请重新输入。")
-    return text
 
 
 def check_new_password(password: str) -> None:

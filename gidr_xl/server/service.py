@@ -20,6 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from gidr_xl.errors import UsageError
+from gidr_xl.names import ORG_LONGEST, clean_name
 from gidr_xl.server.accounts import audit, authenticate, end_session, session_valid
 from gidr_xl.server.config import Settings
 from gidr_xl.server.db import AuditEvent, Organ, Submission, User
@@ -143,7 +145,10 @@ async def compile_upload(settings: Settings, workers: Workers, file: Upload, kin
 
 async def template(workers: Workers, user: User, year: int, org: str) -> tuple[bytes, str]:
     """A blank workbook of ``year`` for ``org`` (default: the user's organ), and its file name."""
-    organ = org or (user.organ.name if user.organ else "")
+    try:
+        organ = clean_name(org, "机关名称", ORG_LONGEST) if org else (user.organ.name if user.organ else "")
+    except UsageError as exc:
+        raise Invalid(str(exc)) from None
     data = await workers.run(template_bytes, year, organ)
     safe = _UNSAFE_IN_FILE_NAMES.sub("_", organ)
     return data, f"{safe}-{year}-模板.xlsx" if safe else f"{year}-模板.xlsx"

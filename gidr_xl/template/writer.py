@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from gidr_xl.access.meta import metadata
 from gidr_xl.addresses import cell_at, parse_span, quote_sheet, split_address
 from gidr_xl.model import CellId, CellType, FormatSpec, FormSpec, InputCell, TableSpec
+from gidr_xl.names import ORG_LONGEST, clean_name
 from gidr_xl.rules.excel import FAIL, PASS, SKIP, compile_condition, compile_instance
 from gidr_xl.rules.expand import RuleInstance
 from gidr_xl.spec.compiled import CompiledFormat
@@ -445,7 +446,7 @@ def build_workbook(
     b.wb.active = 0
     filled: dict[CellId, object] = {}
     if org:
-        filled[spec.roles.organ] = org
+        filled[spec.roles.organ] = clean_name(org, "机关名称", ORG_LONGEST)
     if year is not None:
         filled[spec.roles.year] = year
     filled.update(values or {})
