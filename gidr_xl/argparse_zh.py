@@ -68,11 +68,19 @@ def translate(message: str) -> str:
     return message
 
 
+#: A section heading line as argparse ends it ("选项:"), at the start of a line, Chinese text only.
+_ASCII_HEADING = re.compile(r"(?m)^(\s*[\u4e00-\u9fff][^\n:：]*):$")
+
+
 class Formatter(argparse.RawDescriptionHelpFormatter):
     """Keeps the newlines of descriptions and examples; ``用法：`` instead of ``usage:``."""
 
     def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
         super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        return _ASCII_HEADING.sub(lambda m: m.group(1) + "：", text)
 
 
 class StackedFormatter(Formatter):

@@ -260,7 +260,7 @@ def test_every_command_has_chinese_help_with_examples(capsys, command: str) -> N
     assert info.value.code == Exit.OK
     out = capsys.readouterr().out
     assert out.startswith(f"用法：gidr {command} ") and "示例：" in out and f"\n  gidr {command}" in out
-    assert "选项:" in out and "显示帮助并退出" in out
+    assert "选项：" in out and "选项:" not in out and "显示帮助并退出" in out
     assert not any(w in out.lower() for w in ("usage:", "options:", "positional arguments", "show this help"))
 
 
@@ -268,10 +268,10 @@ def test_top_help_lists_commands_in_chinese(capsys) -> None:
     with pytest.raises(SystemExit):
         main(["--help"])
     out = capsys.readouterr().out
-    assert out.startswith("用法：gidr ") and "子命令:" in out and "validate" in out and "usage" not in out
+    assert out.startswith("用法：gidr ") and "子命令：" in out and "validate" in out and "usage" not in out
     with pytest.raises(SystemExit):
         main(["validate", "-h"])
-    assert "位置参数:" in capsys.readouterr().out
+    assert "位置参数：" in capsys.readouterr().out
 
 
 def test_new_overwrite_replaces_and_force_is_its_hidden_alias(tmp_path: Path, capsys) -> None:
