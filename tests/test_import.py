@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -223,6 +225,24 @@ def test_bad_files_give_a_chinese_message_naming_the_file(tmp_path: Path, capsys
 
 
 @pytest.mark.skipif(not JIANGHAI.exists(), reason="shared/reference sample not beside the checkout")
+def test_damaged_pdf_is_reported_in_chinese_only(compiled, tmp_path: Path) -> None:
+    """pypdf's English notes about the damage it repairs never reach the user's screen (a real
+    process: pytest's log capture would hide them in-process)."""
+    if ("example-2021", ".pdf") not in compiled:
+        pytest.skip("LibreOffice is needed to make the PDF")
+    data = compiled[("example-2021", ".pdf")].read_bytes()
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(data[: data.rfind(b"%%EOF")])  # no EOF marker: pypdf logs and gives up
+    proc = subprocess.run(
+        [sys.executable, "-m", "gidr_xl", "import", str(damaged), "-o", str(tmp_path / "d.xlsx")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode in (0, 1, 2) and "gidr" in proc.stderr
+    assert not any(w in proc.stderr for w in ("EOF", "marker", "CAUTION", "xref", "Xref")), proc.stderr
+
+
 def test_control_characters_and_oversized_reports(tmp_path: Path) -> None:
     """Found by fuzzing: a control character in a report ended in exit 3 (illegal in a worksheet);
     a 50 MB text ran past any budget. Now blanks, and a refusal before reading."""

@@ -7,8 +7,10 @@ report came from. Each line remembers where it was found, for the provenance of 
 
 from __future__ import annotations
 
+import logging
 import re
 import subprocess
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,13 +185,23 @@ def _pdf_text_pypdf(path: Path) -> str:
     """pypdf (pure Python, installs anywhere) in layout mode: words keep their line and order."""
     from pypdf import PdfReader
 
-    reader = PdfReader(str(path))
-    pages = []
-    for page in reader.pages:
-        try:
-            pages.append(page.extract_text(extraction_mode="layout"))
-        except Exception:  # some fonts defeat layout mode; plain mode still keeps the words
-            pages.append(page.extract_text())
+    # pypdf reports the damage it repairs (broken xref tables, a missing EOF marker) as English
+    # log lines and warnings on stderr; the import goes on with what it could read
+    logger = logging.getLogger("pypdf")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(str(path))
+            pages = []
+            for page in reader.pages:
+                try:
+                    pages.append(page.extract_text(extraction_mode="layout"))
+                except Exception:  # some fonts defeat layout mode; plain mode still keeps the words
+                    pages.append(page.extract_text())
+    finally:
+        logger.setLevel(level)
     return "\n".join(pages)
 
 
