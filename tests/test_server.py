@@ -909,6 +909,11 @@ def test_api_refuses_cross_origin_and_form_posts(server: str) -> None:
         f"{server}/api/logout", content=b"x", headers={"Content-Type": "text/plain"}, cookies=cookies
     )
     assert plain.status_code == 415
+    untyped = httpx.post(f"{server}/api/submissions/1/return", content=b'{"comment": "x"}', cookies=cookies)
+    assert untyped.status_code == 415  # a body without a content type is refused, even if it is JSON
+    for method in ("DELETE", "PUT"):  # a method no route takes, without a body: 405, not 415
+        wrong = httpx.request(method, f"{server}/api/submissions/1", cookies=cookies)
+        assert wrong.status_code == 405 and wrong.json()["error"] == "不支持这种请求方法。", wrong.text
     evil = httpx.post(
         f"{server}/api/logout", json={}, headers={"Origin": "https://evil.example"}, cookies=cookies
     )
@@ -1041,7 +1046,7 @@ def test_errors_are_chinese_pages_or_json_and_files_are_private(tmp_path: Path) 
         malformed = api.post(
             "/api/login", content=b'{"username": ', headers={"Content-Type": "application/json"}
         )
-        assert malformed.status_code == 422 and "请求" in malformed.json()["error"]
+        assert malformed.status_code == 422 and malformed.json()["error"] == "请求内容不是有效的 JSON。"
         assert api.post("/api/login", json={"username": 5, "password": ["x"]}).status_code == 422
         boss = client(base, "boss")
         for comment in ("bad\u0000comment", "rtl\u202etrick", "   "):

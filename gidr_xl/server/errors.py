@@ -90,6 +90,8 @@ def install(app: FastAPI) -> None:
     async def _bad_request(request: Request, exc: RequestValidationError) -> Response:
         names = []
         for e in exc.errors():
+            if e.get("type") == "json_invalid":  # its location is a character offset, not a field
+                return answer(request, 422, "请求内容不是有效的 JSON。")
             loc = [str(p) for p in e.get("loc", ())[1:]]
             names.append(".".join(loc) or "请求")
         fields = "、".join(dict.fromkeys(names))
